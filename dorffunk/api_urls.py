@@ -1,0 +1,49 @@
+from django.urls import path
+
+from apps.accounts import api as accounts_api
+from apps.places import api as places_api
+
+app_name = "api"
+
+urlpatterns = [
+    path("auth/token/", accounts_api.TokenView.as_view(), name="token"),
+    path("auth/token/revoke/", accounts_api.TokenRevokeView.as_view(), name="token_revoke"),
+    path("auth/signup/", accounts_api.SignUpView.as_view(), name="signup"),
+    path("auth/confirm-email/", accounts_api.ConfirmEmailView.as_view(), name="confirm_email"),
+    path(
+        "auth/resend-confirmation/",
+        accounts_api.ResendConfirmationView.as_view(),
+        name="resend_confirmation",
+    ),
+    path("auth/password-reset/", accounts_api.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "auth/password-reset/confirm/",
+        accounts_api.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("me/", accounts_api.MeView.as_view(), name="me"),
+    path("me/photo/", accounts_api.MePhotoView.as_view(), name="me_photo"),
+    path("me/password/", accounts_api.MePasswordView.as_view(), name="me_password"),
+    path(
+        "me/municipalities/",
+        accounts_api.ReadableMunicipalitiesView.as_view(),
+        name="me_municipalities",
+    ),
+    path("users/<int:user_id>/", accounts_api.UserDetailView.as_view(), name="user_detail"),
+    path("municipalities/", places_api.MunicipalityListView.as_view(), name="municipalities"),
+    path(
+        "municipalities/<slug:slug>/",
+        places_api.MunicipalityDetailView.as_view(),
+        name="municipality_detail",
+    ),
+    path(
+        "municipalities/<slug:slug>/invitation-codes/",
+        places_api.InvitationCodeListView.as_view(),
+        name="invitation_codes",
+    ),
+    path(
+        "municipalities/<slug:slug>/invitation-codes/<int:pk>/",
+        places_api.InvitationCodeDetailView.as_view(),
+        name="invitation_code_detail",
+    ),
+]

@@ -1,0 +1,3 @@
+from apps.realtime.routing import websocket_urlpatterns as realtime_urlpatterns
+
+websocket_urlpatterns = [*realtime_urlpatterns]
