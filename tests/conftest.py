@@ -3,8 +3,10 @@ and REDIS_URL it runs against real PostgreSQL and Redis. DORFFUNK_REQUIRE_ALL=1 
 .ci/run) turns a missing server or browser into a failure instead of a skip."""
 
 import os
+import uuid
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.cache import cache
 from django.test import override_settings
@@ -12,6 +14,7 @@ from django.test import override_settings
 from dorffunk.celery import app as celery_app
 
 REQUIRE_ALL = os.environ.get("DORFFUNK_REQUIRE_ALL") == "1"
+TEST_CACHE_PREFIX = f"test-{uuid.uuid4().hex[:12]}"
 
 
 def pytest_configure(config):
@@ -37,7 +40,9 @@ def _test_environment():
     }
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
+    caches = {"default": {**settings.CACHES["default"], "KEY_PREFIX": TEST_CACHE_PREFIX}}
     with override_settings(
+        CACHES=caches,
         STORAGES=storages,
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
@@ -45,12 +50,24 @@ def _test_environment():
         yield
 
 
+def _clear_cache() -> None:
+    """Empty the cache between tests. On Redis only this run's keys go: a shared or
+    developer's Redis keeps everything else."""
+    if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{TEST_CACHE_PREFIX}:*", count=500))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _clean_state():
-    cache.clear()
+    _clear_cache()
     mail.outbox = []
     yield
-    cache.clear()
+    _clear_cache()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Every change to an account goes through here; views and the API only translate."""
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -156,8 +157,6 @@ def language_set(*, user: User, language: str) -> User:
 
 
 def profile_photo_set(*, user: User, upload) -> User:
-    from django.conf import settings
-
     try:
         image = process_image(
             upload, max_bytes=settings.PROFILE_PHOTO_MAX_BYTES, max_side=512, square=True
@@ -195,6 +194,7 @@ def home_set(
         raise PermissionDenied
     if (
         not isinstance(reading_radius_km, int)
+        or isinstance(reading_radius_km, bool)
         or not 0 <= reading_radius_km <= MAX_READING_RADIUS_KM
     ):
         raise ValidationError(

@@ -41,10 +41,9 @@ def can_manage_invitations(user, municipality: Municipality) -> bool:
 
 
 def editor_municipalities(user) -> list[Municipality]:
+    """Where the user holds the town-hall role (site staff work through the admin)."""
     if not user.is_authenticated or not user.is_active:
         return []
-    if user.is_staff and user.home_municipality_id:
-        return [user.home_municipality]
     return [
         role.municipality
         for role in MunicipalityRole.objects.filter(
