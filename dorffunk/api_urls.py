@@ -2,6 +2,7 @@ from django.urls import path
 
 from apps.accounts import api as accounts_api
 from apps.places import api as places_api
+from apps.posts import api as posts_api
 
 app_name = "api"
 
@@ -45,5 +46,24 @@ urlpatterns = [
         "municipalities/<slug:slug>/invitation-codes/<int:pk>/",
         places_api.InvitationCodeDetailView.as_view(),
         name="invitation_code_detail",
+    ),
+    path("posts/", posts_api.PostListView.as_view(), name="posts"),
+    path("posts/<int:pk>/", posts_api.PostDetailView.as_view(), name="post_detail"),
+    path("posts/<int:pk>/thanks/", posts_api.PostThanksView.as_view(), name="post_thanks"),
+    path("posts/<int:pk>/comments/", posts_api.CommentListView.as_view(), name="post_comments"),
+    path(
+        "posts/<int:pk>/comments/<int:comment_id>/",
+        posts_api.CommentDetailView.as_view(),
+        name="post_comment_detail",
+    ),
+    path(
+        "posts/<int:pk>/comments/<int:comment_id>/thanks/",
+        posts_api.CommentThanksView.as_view(),
+        name="comment_thanks",
+    ),
+    path(
+        "posts/<int:pk>/photos/<int:photo_id>/",
+        posts_api.PostPhotoView.as_view(),
+        name="post_photo",
     ),
 ]

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.places",
     "apps.accounts",
+    "apps.posts",
     "apps.realtime",
     "apps.demo",
 ]
@@ -175,7 +176,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_PREFIX}:celery:"}
 CELERY_TIMEZONE = "Europe/Berlin"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "archive-expired-posts": {"task": "apps.posts.tasks.archive_expired_posts", "schedule": 600.0},
+}
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -211,8 +214,15 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Files only some people may see (photos of posts): never under MEDIA_URL, served by views
+# that check who asks.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+    },
     # Hashed, compressed file names need `collectstatic` first (make run does it).
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -299,3 +309,6 @@ LOGGING = {
 REALTIME_MAX_FRAME_BYTES = int(os.environ.get("REALTIME_MAX_FRAME_BYTES", 16 * 1024))
 # Bad frames a socket may send before it is closed as abusive.
 REALTIME_MAX_BAD_FRAMES = int(os.environ.get("REALTIME_MAX_BAD_FRAMES", "20"))
+
+# --- Posts --------------------------------------------------------------------------------
+POST_PHOTO_MAX_BYTES = int(os.environ.get("POST_PHOTO_MAX_BYTES", 10 * 1024 * 1024))

@@ -36,6 +36,7 @@ def _test_environment():
     # Plain static storage: templates work without collectstatic.
     storages = {
         "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+        "private": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     celery_app.conf.task_always_eager = True

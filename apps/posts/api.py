@@ -1,0 +1,382 @@
+"""REST endpoints of the feed: /api/v1/posts/ and below."""
+
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.core.rendering import render_plain_text
+
+from . import services
+from .models import BODY_MAX, COMMENT_MAX, EXPIRY_CHOICES_DAYS, TITLE_MAX, Comment, Post
+from .permissions import can_edit_post
+from .selectors import (
+    PAGE_SIZE,
+    comment_get,
+    comments_for_post,
+    feed_for_user,
+    post_get_for_user,
+    thanked_ids,
+)
+
+
+class AuthorSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField(source="public_name")
+
+
+class PlaceSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class PhotoSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    def _url(self, photo, size: str) -> str:
+        path = reverse("api:post_photo", kwargs={"pk": photo.post_id, "photo_id": photo.pk})
+        return self.context["request"].build_absolute_uri(f"{path}?size={size}")
+
+    def get_url(self, photo) -> str:
+        return self._url(photo, "full")
+
+    def get_thumbnail_url(self, photo) -> str:
+        return self._url(photo, "thumb")
+
+
+class PostSerializer(serializers.ModelSerializer):
+    author = AuthorSerializer()
+    municipality = PlaceSerializer()
+    photos = PhotoSerializer(many=True)
+    body_html = serializers.SerializerMethodField(help_text="The body as safe HTML")
+    thanked = serializers.SerializerMethodField(help_text="Whether you said Danke")
+    in_feed = serializers.SerializerMethodField(help_text="False once done or expired")
+
+    class Meta:
+        model = Post
+        fields = [
+            "id",
+            "kind",
+            "category",
+            "status",
+            "scope",
+            "title",
+            "body",
+            "body_html",
+            "author",
+            "municipality",
+            "photos",
+            "created_at",
+            "edited_at",
+            "expires_at",
+            "comment_count",
+            "thanks_count",
+            "thanked",
+            "in_feed",
+        ]
+        read_only_fields = fields
+
+    def get_body_html(self, post) -> str:
+        return str(render_plain_text(post.body))
+
+    def get_thanked(self, post) -> bool:
+        return ("post", post.pk) in self.context.get("thanked", set())
+
+    def get_in_feed(self, post) -> bool:
+        expired = post.expires_at is not None and post.expires_at <= timezone.now()
+        return post.archived_at is None and not expired and post.status != Post.Status.DONE
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = AuthorSerializer()
+    thanked = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Comment
+        fields = ["id", "author", "body", "created_at", "thanks_count", "thanked"]
+        read_only_fields = fields
+
+    def get_thanked(self, comment) -> bool:
+        return ("comment", comment.pk) in self.context.get("thanked", set())
+
+
+class PostCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Post.Kind.choices)
+    category = serializers.ChoiceField(
+        choices=Post.Category.choices, required=False, allow_blank=True, default=""
+    )
+    title = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=TITLE_MAX * 4,
+        trim_whitespace=False,
+    )
+    body = serializers.CharField(max_length=BODY_MAX * 4, trim_whitespace=False)
+    scope = serializers.ChoiceField(
+        choices=Post.Scope.choices, required=False, default=Post.Scope.NEARBY
+    )
+    expiry_days = serializers.ChoiceField(
+        choices=EXPIRY_CHOICES_DAYS, required=False, default=None, allow_null=True
+    )
+    photos = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, max_length=10
+    )
+
+
+class PostUpdateSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(
+        choices=Post.Category.choices, required=False, allow_blank=True
+    )
+    title = serializers.CharField(
+        required=False, allow_blank=True, max_length=TITLE_MAX * 4, trim_whitespace=False
+    )
+    body = serializers.CharField(required=False, max_length=BODY_MAX * 4, trim_whitespace=False)
+    scope = serializers.ChoiceField(choices=Post.Scope.choices, required=False)
+    status = serializers.ChoiceField(choices=Post.Status.choices, required=False)
+    expiry_days = serializers.ChoiceField(
+        choices=EXPIRY_CHOICES_DAYS,
+        required=False,
+        help_text="Run again for this many days from now",
+    )
+    photos = serializers.ListField(
+        child=serializers.FileField(), required=False, max_length=10, help_text="Photos to add"
+    )
+    remove_photo_ids = serializers.ListField(
+        child=serializers.IntegerField(), required=False, max_length=10
+    )
+
+
+class CommentCreateSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=COMMENT_MAX * 4, trim_whitespace=False)
+
+
+class ThanksSerializer(serializers.Serializer):
+    thanked = serializers.BooleanField()
+    thanks_count = serializers.IntegerField()
+
+
+class FeedPageSerializer(serializers.Serializer):
+    results = PostSerializer(many=True)
+    next_cursor = serializers.CharField(allow_null=True)
+
+
+def _files(request) -> list:
+    return request.FILES.getlist("photos") if hasattr(request.FILES, "getlist") else []
+
+
+def _payload(request) -> dict:
+    if not isinstance(request.data, dict):
+        raise serializers.ValidationError({"detail": "Send a JSON object or form fields."})
+    if hasattr(request.data, "getlist"):
+        # Multipart: list fields come as repeated keys.
+        data = {
+            key: request.data.get(key)
+            for key in request.data
+            if key not in {"photos", "remove_photo_ids"}
+        }
+        if "remove_photo_ids" in request.data:
+            data["remove_photo_ids"] = request.data.getlist("remove_photo_ids")
+        photos = _files(request)
+        if photos:
+            data["photos"] = photos
+        return data
+    return request.data
+
+
+class PostListView(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", str, enum=Post.Kind.values),
+            OpenApiParameter("category", str, enum=Post.Category.values),
+            OpenApiParameter("municipality", str, description="Slug: only this municipality"),
+            OpenApiParameter("only_home", bool, description="Only the home municipality"),
+            OpenApiParameter("q", str, description="Search in title and text"),
+            OpenApiParameter("cursor", str, description="next_cursor of the previous page"),
+            OpenApiParameter("limit", int, description="Page size, 1 to 50 (default 20)"),
+        ],
+        responses=FeedPageSerializer,
+    )
+    def get(self, request):
+        """The feed of the municipalities you read, newest first (best match first with q)."""
+        params = request.query_params
+        try:
+            limit = int(params.get("limit", PAGE_SIZE))
+        except ValueError as exc:
+            raise serializers.ValidationError({"limit": "Must be a whole number."}) from exc
+        page = feed_for_user(
+            user=request.user,
+            kind=params.get("kind") or None,
+            category=params.get("category") or None,
+            municipality_slug=params.get("municipality") or None,
+            only_home=params.get("only_home", "").lower() in {"1", "true", "yes"},
+            query=params.get("q", ""),
+            cursor=params.get("cursor") or None,
+            limit=limit,
+        )
+        context = {"request": request, "thanked": thanked_ids(user=request.user, posts=page.posts)}
+        return Response(
+            {
+                "results": PostSerializer(page.posts, many=True, context=context).data,
+                "next_cursor": page.next_cursor,
+            }
+        )
+
+    @extend_schema(
+        request={
+            "application/json": PostCreateSerializer,
+            "multipart/form-data": PostCreateSerializer,
+        },
+        responses={201: PostSerializer},
+    )
+    def post(self, request):
+        """Publish a post in your home municipality; photos as multipart field `photos`."""
+        data = PostCreateSerializer(data=_payload(request))
+        data.is_valid(raise_exception=True)
+        post = services.post_create(author=request.user, **data.validated_data)
+        post = post_get_for_user(user=request.user, post_id=post.pk)
+        return Response(
+            PostSerializer(post, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
+
+
+class PostDetailView(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def _context(self, request, post):
+        return {"request": request, "thanked": thanked_ids(user=request.user, posts=[post])}
+
+    @extend_schema(responses=PostSerializer)
+    def get(self, request, pk: int):
+        post = post_get_for_user(user=request.user, post_id=pk)
+        return Response(PostSerializer(post, context=self._context(request, post)).data)
+
+    @extend_schema(
+        request={
+            "application/json": PostUpdateSerializer,
+            "multipart/form-data": PostUpdateSerializer,
+        },
+        responses=PostSerializer,
+    )
+    def patch(self, request, pk: int):
+        """Change your post: text, category, scope, photos, status, or extend its run."""
+        post = post_get_for_user(user=request.user, post_id=pk)
+        if not can_edit_post(request.user, post):
+            raise ApiPermissionDenied("Only the author can change this post.")
+        data = PostUpdateSerializer(data=_payload(request))
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        with transaction.atomic():
+            content = {"category", "title", "body", "scope", "photos", "remove_photo_ids"}
+            if content & values.keys():
+                services.post_update(
+                    actor=request.user,
+                    post=post,
+                    title=values.get("title", post.title),
+                    body=values.get("body", post.body),
+                    category=values.get("category", post.category),
+                    scope=values.get("scope"),
+                    add_photos=values.get("photos", []),
+                    remove_photo_ids=values.get("remove_photo_ids", []),
+                )
+            if "status" in values:
+                services.post_set_status(actor=request.user, post=post, status=values["status"])
+            if "expiry_days" in values:
+                services.post_extend(actor=request.user, post=post, days=values["expiry_days"])
+        post = post_get_for_user(user=request.user, post_id=pk)
+        return Response(PostSerializer(post, context=self._context(request, post)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk: int):
+        post = post_get_for_user(user=request.user, post_id=pk)
+        services.post_delete(actor=request.user, post=post)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CommentListView(APIView):
+    @extend_schema(responses=CommentSerializer(many=True))
+    def get(self, request, pk: int):
+        post = post_get_for_user(user=request.user, post_id=pk)
+        comments = comments_for_post(post=post)
+        context = {"request": request, "thanked": thanked_ids(user=request.user, comments=comments)}
+        return Response(CommentSerializer(comments, many=True, context=context).data)
+
+    @extend_schema(request=CommentCreateSerializer, responses={201: CommentSerializer})
+    def post(self, request, pk: int):
+        post = post_get_for_user(user=request.user, post_id=pk)
+        data = CommentCreateSerializer(data=_payload(request))
+        data.is_valid(raise_exception=True)
+        comment = services.comment_create(
+            author=request.user, post=post, body=data.validated_data["body"]
+        )
+        return Response(
+            CommentSerializer(comment, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class CommentDetailView(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk: int, comment_id: int):
+        """Delete a comment: your own, or any under your post."""
+        post = post_get_for_user(user=request.user, post_id=pk)
+        comment = comment_get(post=post, comment_id=comment_id)
+        services.comment_delete(actor=request.user, comment=comment)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PostThanksView(APIView):
+    @extend_schema(request=None, responses=ThanksSerializer)
+    def post(self, request, pk: int):
+        """Say Danke for the post, or take it back (a toggle)."""
+        post = post_get_for_user(user=request.user, post_id=pk)
+        thanked, count = services.thanks_toggle(user=request.user, post=post)
+        return Response({"thanked": thanked, "thanks_count": count})
+
+
+class CommentThanksView(APIView):
+    @extend_schema(request=None, responses=ThanksSerializer)
+    def post(self, request, pk: int, comment_id: int):
+        post = post_get_for_user(user=request.user, post_id=pk)
+        comment = comment_get(post=post, comment_id=comment_id)
+        thanked, count = services.thanks_toggle(user=request.user, comment=comment)
+        return Response({"thanked": thanked, "thanks_count": count})
+
+
+class PostPhotoView(APIView):
+    def perform_content_negotiation(self, request, force=False):
+        # The answer is a JPEG whatever the client accepts; errors stay JSON.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("size", str, enum=["full", "thumb"])],
+        responses={(200, "image/jpeg"): OpenApiTypes.BINARY},
+    )
+    def get(self, request, pk: int, photo_id: int):
+        post = post_get_for_user(user=request.user, post_id=pk)
+        photo = next((p for p in post.photos.all() if p.pk == photo_id), None)
+        size = request.query_params.get("size", "full")
+        if photo is None or size not in {"full", "thumb"}:
+            raise Http404
+        field = photo.image if size == "full" else photo.thumbnail
+        try:
+            handle = field.open("rb")
+        except OSError as exc:
+            raise Http404 from exc
+        response = FileResponse(handle, content_type="image/jpeg")
+        response["Cache-Control"] = "private, max-age=86400"
+        return response
