@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "apps.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apps.core.middleware.RejectNulMiddleware",
 ]
 
 ROOT_URLCONF = "dorffunk.urls"
