@@ -195,8 +195,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "places:home"
 LOGOUT_REDIRECT_URL = "places:landing"
-PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
-EMAIL_CONFIRMATION_MAX_AGE = 60 * 60 * 24 * 3
+# Confirmation and reset links both last three days, as their emails say.
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
 # Failed logins per email address and per client address before a pause.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", "900"))
@@ -268,7 +268,7 @@ X_FRAME_OPTIONS = "DENY"
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "apps.core.authentication.StrictTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

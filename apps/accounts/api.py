@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from apps.core.api import StrictCharField
 from apps.places.api import MunicipalitySerializer
 from apps.places.models import Municipality
 from apps.places.selectors import readable_municipalities
@@ -53,15 +54,15 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 class MeUpdateSerializer(serializers.Serializer):
-    first_name = serializers.CharField(required=False, max_length=200)
-    last_name = serializers.CharField(required=False, max_length=200)
-    bio = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    first_name = StrictCharField(required=False, max_length=200)
+    last_name = StrictCharField(required=False, max_length=200)
+    bio = StrictCharField(required=False, allow_blank=True, max_length=2000)
     language = serializers.ChoiceField(required=False, choices=User.Language.choices)
     home_municipality = serializers.SlugField(
         required=False, help_text="Slug of the new home municipality"
     )
     reading_radius_km = serializers.IntegerField(required=False)
-    invitation_code = serializers.CharField(
+    invitation_code = StrictCharField(
         required=False, allow_blank=True, max_length=40, write_only=True
     )
 
@@ -269,9 +270,12 @@ class MeView(APIView):
                         slug=values["home_municipality"]
                     ).first()
                 if municipality is None:
-                    raise ApiValidationError(
-                        {"home_municipality": _("Diese Gemeinde gibt es nicht.")}
+                    message = (
+                        _("Diese Gemeinde gibt es nicht.")
+                        if "home_municipality" in values
+                        else _("Bitte wähle zuerst deine Heimatgemeinde.")
                     )
+                    raise ApiValidationError({"home_municipality": message})
                 services.home_set(
                     user=user,
                     municipality=municipality,

@@ -1,8 +1,17 @@
 """Shared pieces of the REST API."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that takes only JSON strings: DRF would store the number 42 as "42"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 def exception_handler(exc, context):

@@ -34,12 +34,13 @@ def render_plain_text(text: str) -> SafeString:
     position = 0
     for match in _LINK.finditer(text):
         url = _without_trailing(match.group(0))
-        if url.lower() in {"", "http://", "https://", "www."}:
+        if not _LINK.fullmatch(url):
+            # Stripping ate into the address ("www.." or "https://."): nothing left to link.
             continue
         parts.append(escape(text[position : match.start()]))
         parts.append(_link(url))
         # What was cut off stays in the text and is escaped with what follows.
         position = match.start() + len(url)
     parts.append(escape(text[position:]))
-    html = "".join(parts).replace("\r\n", "\n").replace("\n", "<br>\n")
+    html = "".join(parts).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>\n")
     return mark_safe(html)  # noqa: S308 - every piece above is escaped

@@ -8,6 +8,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api import StrictCharField
+
 from . import services
 from .models import InvitationCode, Municipality
 from .permissions import can_manage_invitations
@@ -54,7 +56,7 @@ class InvitationCodeSerializer(serializers.ModelSerializer):
 
 
 class InvitationCodeCreateSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=400, default="")
+    note = StrictCharField(required=False, allow_blank=True, max_length=400, default="")
     max_uses = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=100_000, default=None
     )

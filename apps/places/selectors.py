@@ -67,12 +67,21 @@ def readable_municipality_ids(*, user) -> list[int]:
     if home is None:
         return []
     radius = min(max(user.reading_radius_km, 0), MAX_READING_RADIUS_KM)
+    # Asked several times per request (feed, permissions, page); remembered on the user
+    # object, which lives as long as the request, and keyed so a change is seen at once.
+    key = (home.pk, radius)
+    cached = user.__dict__.get("_readable_municipality_ids")
+    if cached is not None and cached[0] == key:
+        return list(cached[1])
     if radius == 0:
-        return [home.pk]
-    nearby = municipality_ids_within(
-        latitude=home.latitude, longitude=home.longitude, radius_km=radius
-    )
-    return [home.pk, *(pk for pk in nearby if pk != home.pk)]
+        ids = [home.pk]
+    else:
+        nearby = municipality_ids_within(
+            latitude=home.latitude, longitude=home.longitude, radius_km=radius
+        )
+        ids = [home.pk, *(pk for pk in nearby if pk != home.pk)]
+    user.__dict__["_readable_municipality_ids"] = (key, ids)
+    return list(ids)
 
 
 def readable_municipalities(*, user) -> list[Municipality]:

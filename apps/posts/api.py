@@ -12,6 +12,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api import StrictCharField
 from apps.core.rendering import render_plain_text
 
 from . import services
@@ -117,14 +118,14 @@ class PostCreateSerializer(serializers.Serializer):
     category = serializers.ChoiceField(
         choices=Post.Category.choices, required=False, allow_blank=True, default=""
     )
-    title = serializers.CharField(
+    title = StrictCharField(
         required=False,
         allow_blank=True,
         default="",
         max_length=TITLE_MAX * 4,
         trim_whitespace=False,
     )
-    body = serializers.CharField(max_length=BODY_MAX * 4, trim_whitespace=False)
+    body = StrictCharField(max_length=BODY_MAX * 4, trim_whitespace=False)
     scope = serializers.ChoiceField(
         choices=Post.Scope.choices, required=False, default=Post.Scope.NEARBY
     )
@@ -140,10 +141,10 @@ class PostUpdateSerializer(serializers.Serializer):
     category = serializers.ChoiceField(
         choices=Post.Category.choices, required=False, allow_blank=True
     )
-    title = serializers.CharField(
+    title = StrictCharField(
         required=False, allow_blank=True, max_length=TITLE_MAX * 4, trim_whitespace=False
     )
-    body = serializers.CharField(required=False, max_length=BODY_MAX * 4, trim_whitespace=False)
+    body = StrictCharField(required=False, max_length=BODY_MAX * 4, trim_whitespace=False)
     scope = serializers.ChoiceField(choices=Post.Scope.choices, required=False)
     status = serializers.ChoiceField(choices=Post.Status.choices, required=False)
     expiry_days = serializers.ChoiceField(
@@ -160,7 +161,7 @@ class PostUpdateSerializer(serializers.Serializer):
 
 
 class CommentCreateSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=COMMENT_MAX * 4, trim_whitespace=False)
+    body = StrictCharField(max_length=COMMENT_MAX * 4, trim_whitespace=False)
 
 
 class ThanksSerializer(serializers.Serializer):
@@ -210,6 +211,7 @@ class PostListView(APIView):
             OpenApiParameter("limit", int, description="Page size, 1 to 50 (default 20)"),
         ],
         responses=FeedPageSerializer,
+        operation_id="posts_list",
     )
     def get(self, request):
         """The feed of the municipalities you read, newest first (best match first with q)."""
@@ -260,7 +262,7 @@ class PostDetailView(APIView):
     def _context(self, request, post):
         return {"request": request, "thanked": thanked_ids(user=request.user, posts=[post])}
 
-    @extend_schema(responses=PostSerializer)
+    @extend_schema(responses=PostSerializer, operation_id="posts_read")
     def get(self, request, pk: int):
         post = post_get_for_user(user=request.user, post_id=pk)
         return Response(PostSerializer(post, context=self._context(request, post)).data)
@@ -281,6 +283,12 @@ class PostDetailView(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         with transaction.atomic():
+            # Status and expiry first: a refusal there must come before new photo files are
+            # stored, which a rolled-back transaction would leave behind.
+            if "status" in values:
+                services.post_set_status(actor=request.user, post=post, status=values["status"])
+            if "expiry_days" in values:
+                services.post_extend(actor=request.user, post=post, days=values["expiry_days"])
             content = {"category", "title", "body", "scope", "photos", "remove_photo_ids"}
             if content & values.keys():
                 services.post_update(
@@ -293,10 +301,6 @@ class PostDetailView(APIView):
                     add_photos=values.get("photos", []),
                     remove_photo_ids=values.get("remove_photo_ids", []),
                 )
-            if "status" in values:
-                services.post_set_status(actor=request.user, post=post, status=values["status"])
-            if "expiry_days" in values:
-                services.post_extend(actor=request.user, post=post, days=values["expiry_days"])
         post = post_get_for_user(user=request.user, post_id=pk)
         return Response(PostSerializer(post, context=self._context(request, post)).data)
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import FloatField, Prefetch, Q, QuerySet
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,11 +50,12 @@ def _parse_time(value) -> dt.datetime:
         raise ValidationError({"cursor": _("Ungültiger Cursor.")})
     try:
         parsed = dt.datetime.fromisoformat(value)
-    except ValueError as exc:
+        if parsed.tzinfo is None:
+            raise ValueError("naive time")
+        # A time like year 1 at +05:00 has no UTC form; the database would fail on it.
+        return parsed.astimezone(dt.UTC)
+    except (ValueError, OverflowError) as exc:
         raise ValidationError({"cursor": _("Ungültiger Cursor.")}) from exc
-    if parsed.tzinfo is None:
-        raise ValidationError({"cursor": _("Ungültiger Cursor.")})
-    return parsed
 
 
 def _parse_id(value) -> int:
@@ -89,7 +91,10 @@ def _search(qs: QuerySet[Post], query: str) -> tuple[QuerySet[Post], bool]:
             "body", weight="B", config="german"
         )
         search = SearchQuery(query, search_type="websearch", config="german")
-        return qs.annotate(rank=SearchRank(vector, search)).filter(rank__gt=0), True
+        # ts_rank is a float4; as float8 it survives the trip through the cursor exactly,
+        # so posts of equal rank are neither skipped nor repeated on the next page.
+        rank = Cast(SearchRank(vector, search), FloatField())
+        return qs.annotate(rank=rank).filter(rank__gt=0), True
     for word in query.split()[:10]:
         qs = qs.filter(Q(title__icontains=word) | Q(body__icontains=word))
     return qs, False

@@ -217,7 +217,7 @@ def post_extend(*, actor, post: Post, days: int) -> Post:
     if not post.has_status:
         raise ValidationError({"expiry_days": _("Ein Plausch läuft nicht ab.")})
     errors: dict = {}
-    _check_expiry(days, errors)
+    days = _check_expiry(days, errors)
     if errors:
         raise ValidationError(errors)
     post.expires_at = timezone.now() + dt.timedelta(days=days)

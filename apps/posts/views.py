@@ -51,7 +51,9 @@ def feed(request):
             cursor=values.get("cursor") or None,
         )
     except ValidationError as exc:
-        add_service_errors(filters, exc)
+        # Only the hidden cursor can be wrong here: show its error above the form, where it
+        # is seen, not on a field nobody can see.
+        filters.add_error(None, exc.messages)
         page = None
     context = {
         "filters": filters,
@@ -60,7 +62,7 @@ def feed(request):
         "next_query": _next_query(request, page.next_cursor) if page and page.next_cursor else "",
     }
     if _is_htmx(request) and values.get("cursor"):
-        return render(request, "posts/_feed_page.html", context)
+        return render(request, "posts/_feed_page.html", context, status=200 if page else 400)
     readable = readable_municipalities(user=user)
     context.update(
         {

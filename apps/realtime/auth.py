@@ -6,11 +6,15 @@ from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import AnonymousUser
 
+from apps.core.authentication import is_token_key
+
 
 @database_sync_to_async
 def _user_for_token(key: str):
     from rest_framework.authtoken.models import Token
 
+    if not is_token_key(key):
+        return AnonymousUser()
     token = Token.objects.select_related("user").filter(key=key).first()
     if token is None or not token.user.is_active:
         return AnonymousUser()
@@ -38,7 +42,7 @@ class TokenAuthMiddleware:
     async def __call__(self, scope, receive, send):
         key = _token_from_scope(scope)
         if key is not None:
-            scope = dict(scope, user=await _user_for_token(key[:64]))
+            scope = dict(scope, user=await _user_for_token(key))
         return await self.inner(scope, receive, send)
 
 

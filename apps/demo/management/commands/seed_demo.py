@@ -1,4 +1,5 @@
-"""Fill an installation with three neighbouring demo municipalities and their people.
+"""Fill an installation with three neighbouring demo municipalities, their people and a lively
+village feed (see apps/demo/feed.py).
 
 Safe to run again: it finds what it made before and brings it back to the demo state."""
 
@@ -7,10 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.demo.feed import FeedSummary, seed_feed
 from apps.places.models import InvitationCode, Municipality, MunicipalityRole
 
 DEMO_PASSWORD = "DorfFunk-Demo-2026"
 DEMO_INVITATION_CODE = "KIRCHWALD26"
+DEMO_READING_RADIUS_KM = 12
 
 NETIQUETTE = (
     "Wir gehen freundlich miteinander um, bleiben beim Thema und schreiben nichts über "
@@ -64,7 +67,10 @@ ADMIN_EMAIL = "admin@dorffunk.example"
 
 
 class Command(BaseCommand):
-    help = "Create or refresh the demo municipalities and demo people, and print how to log in."
+    help = (
+        "Create or refresh the demo municipalities, demo people and their village feed, and "
+        "print how to log in."
+    )
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -78,8 +84,10 @@ class Command(BaseCommand):
 
         now = timezone.now()
         rows = []
+        people = []
         for slug, email, first, last, role in PEOPLE:
             user = self._person(email, first, last, municipalities[slug], now)
+            people.append(user)
             if role:
                 MunicipalityRole.objects.get_or_create(
                     user=user, municipality=municipalities[slug], kind=role
@@ -100,19 +108,22 @@ class Command(BaseCommand):
                 "revoked_at": None,
             },
         )
-        self._print(rows)
+        feed = seed_feed(people=people, now=now)
+        self._print(rows, feed)
 
     def _person(self, email, first, last, municipality, now) -> User:
         user = User.objects.filter(email__iexact=email).first() or User(email=email)
         user.first_name, user.last_name = first, last
         user.home_municipality = municipality
+        # Wide enough that the three demo villages read each other.
+        user.reading_radius_km = DEMO_READING_RADIUS_KM
         user.email_confirmed_at = user.email_confirmed_at or now
         user.is_active = True
         user.set_password(DEMO_PASSWORD)
         user.save()
         return user
 
-    def _print(self, rows) -> None:
+    def _print(self, rows, feed: FeedSummary) -> None:
         out = self.stdout
         out.write(self.style.SUCCESS("Demo data is ready."))
         out.write(f"Password for every demo account: {DEMO_PASSWORD}")
@@ -121,3 +132,4 @@ class Command(BaseCommand):
             out.write(f"  {email.ljust(width)}  {role:<10} {municipality}")
         out.write(f"  {ADMIN_EMAIL.ljust(width)}  site staff (admin at /verwaltung/)")
         out.write(f"Invitation code for Kirchwald: {DEMO_INVITATION_CODE}")
+        out.write(str(feed))
