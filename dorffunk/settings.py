@@ -193,7 +193,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "places:home"
+LOGIN_REDIRECT_URL = "posts:feed"
 LOGOUT_REDIRECT_URL = "places:landing"
 # Confirmation and reset links both last three days, as their emails say.
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3

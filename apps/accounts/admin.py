@@ -52,7 +52,7 @@ class UserAdmin(BaseUserAdmin):
                 ]
             },
         ),
-        (_("Daten"), {"fields": ["date_joined", "last_login"]}),
+        (_("Zeitpunkte"), {"fields": ["date_joined", "last_login"]}),
     ]
     add_fieldsets = [
         (

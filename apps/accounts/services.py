@@ -114,9 +114,7 @@ def user_authenticate(*, email: str, password: str, address: str) -> User:
     user = User.objects.filter(email__iexact=email).first() if email else None
     if user is None or not user.check_password(password or "") or not user.is_active:
         throttling.login_failed(email=email, address=address)
-        raise ValidationError(
-            _("E-Mail-Adresse oder Passwort stimmen nicht."), code="invalid_login"
-        )
+        raise ValidationError(_("E-Mail-Adresse oder Passwort stimmt nicht."), code="invalid_login")
     if not user.email_confirmed:
         raise ValidationError(
             _("Bitte bestätige zuerst deine E-Mail-Adresse. Wir haben dir einen Link geschickt."),

@@ -50,7 +50,7 @@ def _start_session(request, user) -> None:
 @require_http_methods(["GET", "POST"])
 def signup(request):
     if request.user.is_authenticated:
-        return redirect("places:home")
+        return redirect("posts:feed")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -91,14 +91,14 @@ def confirm_email(request, uidb64: str, token: str):
         messages.success(request, _("Danke! Deine E-Mail-Adresse ist bestätigt."))
         if user.home_municipality_id is None:
             return redirect("accounts:settings")
-        return redirect("places:home")
+        return redirect("posts:feed")
     return render(request, "accounts/confirm_email.html", {})
 
 
 @require_http_methods(["GET", "POST"])
 def login_view(request):
     if request.user.is_authenticated:
-        return redirect(_safe_next(request, reverse("places:home")))
+        return redirect(_safe_next(request, reverse("posts:feed")))
     form = LoginForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -115,7 +115,7 @@ def login_view(request):
             add_service_errors(form, exc)
         else:
             _start_session(request, user)
-            fallback = reverse("places:home" if user.home_municipality_id else "accounts:settings")
+            fallback = reverse("posts:feed" if user.home_municipality_id else "accounts:settings")
             return HttpResponseRedirect(_safe_next(request, fallback))
     return render(
         request,
@@ -265,7 +265,7 @@ def settings_view(request):
                 add_service_errors(form, exc)
             else:
                 messages.success(request, _("Deine Einstellungen sind gespeichert."))
-                return redirect("places:home")
+                return redirect("posts:feed")
     selected = form.data.get("municipality") if form.is_bound else initial["municipality"]
     choices = municipality_search(query=query) if query else []
     if user.home_municipality and user.home_municipality not in choices:

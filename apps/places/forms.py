@@ -10,11 +10,11 @@ class InvitationCodeForm(forms.Form):
         help_text=_("Wofür ist der Code? Zum Beispiel „Gemeindeblatt März“."),
     )
     max_uses = forms.IntegerField(
-        label=_("Höchstens einlösbar"),
+        label=_("Wie oft einlösbar"),
         required=False,
         min_value=1,
         max_value=100_000,
-        help_text=_("Leer lassen für beliebig oft."),
+        help_text=_("Leer lassen, wenn der Code beliebig oft gelten soll."),
     )
     expires_at = forms.DateField(
         label=_("Gültig bis einschließlich"),

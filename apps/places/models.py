@@ -96,13 +96,13 @@ class InvitationCode(models.Model):
     code = models.CharField(_("Code"), max_length=20, unique=True, default=new_invitation_code)
     note = models.CharField(_("Notiz"), max_length=200, blank=True)
     max_uses = models.PositiveIntegerField(
-        _("Höchstens einlösbar"),
+        _("Wie oft einlösbar"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(100_000)],
-        help_text=_("Leer lassen für beliebig oft."),
+        help_text=_("Leer lassen, wenn der Code beliebig oft gelten soll."),
     )
-    use_count = models.PositiveIntegerField(_("Eingelöst"), default=0)
+    use_count = models.PositiveIntegerField(_("Einlösungen"), default=0)
     expires_at = models.DateTimeField(_("Gültig bis"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("Zurückgezogen am"), null=True, blank=True)
     created_by = models.ForeignKey(

@@ -6,7 +6,6 @@ app_name = "places"
 
 urlpatterns = [
     path("", views.landing, name="landing"),
-    path("dorf/", views.home, name="home"),
     path("gemeinden/", views.municipality_list, name="municipality_list"),
     path("gemeinden/auswahl/", views.municipality_choices, name="municipality_choices"),
     path("gemeinden/<slug:slug>/", views.municipality_detail, name="municipality_detail"),

@@ -17,18 +17,17 @@ from apps.core.forms import add_service_errors
 from . import services
 from .forms import InvitationCodeForm
 from .models import InvitationCode, Municipality
-from .permissions import can_manage_invitations, editor_municipalities
+from .permissions import can_manage_invitations
 from .selectors import (
     invitation_codes_for,
     municipality_get,
     municipality_search,
-    readable_municipalities,
 )
 
 
 def landing(request):
     if request.user.is_authenticated and request.user.home_municipality_id:
-        return redirect("places:home")
+        return redirect("posts:feed")
     query = request.GET.get("q", "")[:100]
     results = municipality_search(query=query) if query else []
     return render(request, "places/landing.html", {"query": query, "results": results})
@@ -65,24 +64,6 @@ def municipality_choices(request):
         request,
         "places/_municipality_choices.html",
         {"choices": choices, "selected": selected, "query": query},
-    )
-
-
-@login_required
-def home(request):
-    user = request.user
-    if user.home_municipality_id is None:
-        messages.info(request, _("Wähle zuerst deine Heimatgemeinde."))
-        return redirect("accounts:settings")
-    readable = readable_municipalities(user=user)
-    return render(
-        request,
-        "places/home.html",
-        {
-            "municipality": user.home_municipality,
-            "neighbours": readable[1:],
-            "editor_of": editor_municipalities(user),
-        },
     )
 
 

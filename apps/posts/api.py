@@ -1,7 +1,6 @@
 """REST endpoints of the feed: /api/v1/posts/ and below."""
 
 from django.db import transaction
-from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -16,6 +15,7 @@ from apps.core.api import StrictCharField
 from apps.core.rendering import render_plain_text
 
 from . import services
+from .files import photo_response
 from .models import BODY_MAX, COMMENT_MAX, EXPIRY_CHOICES_DAYS, TITLE_MAX, Comment, Post
 from .permissions import can_edit_post
 from .selectors import (
@@ -372,15 +372,6 @@ class PostPhotoView(APIView):
     )
     def get(self, request, pk: int, photo_id: int):
         post = post_get_for_user(user=request.user, post_id=pk)
-        photo = next((p for p in post.photos.all() if p.pk == photo_id), None)
-        size = request.query_params.get("size", "full")
-        if photo is None or size not in {"full", "thumb"}:
-            raise Http404
-        field = photo.image if size == "full" else photo.thumbnail
-        try:
-            handle = field.open("rb")
-        except OSError as exc:
-            raise Http404 from exc
-        response = FileResponse(handle, content_type="image/jpeg")
-        response["Cache-Control"] = "private, max-age=86400"
-        return response
+        return photo_response(
+            post=post, photo_id=photo_id, size=request.query_params.get("size", "full")
+        )

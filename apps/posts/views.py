@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +15,7 @@ from apps.places.permissions import editor_municipalities
 from apps.places.selectors import readable_municipalities
 
 from . import services
+from .files import photo_response
 from .forms import CommentForm, FeedFilterForm, PostEditForm, PostForm
 from .models import EXPIRY_CHOICES_DAYS, Post
 from .permissions import can_comment, can_delete_comment, can_edit_post, can_write
@@ -278,18 +278,7 @@ def comment_thanks(request, pk: int, comment_id: int):
 @login_required
 def photo(request, pk: int, photo_id: int, size: str):
     post = post_get_for_user(user=request.user, post_id=pk)
-    item = next((p for p in post.photos.all() if p.pk == photo_id), None)
-    if item is None or size not in {"full", "thumb"}:
-        raise Http404
-    field = item.image if size == "full" else item.thumbnail
-    try:
-        handle = field.open("rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, content_type="image/jpeg")
-    # Private: a shared cache must never hand a village's photo to someone else.
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return photo_response(post=post, photo_id=photo_id, size=size)
 
 
 @login_required

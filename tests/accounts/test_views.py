@@ -365,20 +365,20 @@ def test_login_without_home_municipality_leads_to_settings(client):
 def test_login_with_wrong_password_shows_form_error(client, anna):
     response = client.post(LOGIN_URL, {"email": anna.email, "password": "falsch-falsch-falsch"})
     assert response.status_code == 200
-    assertContains(response, "E-Mail-Adresse oder Passwort stimmen nicht.")
+    assertContains(response, "E-Mail-Adresse oder Passwort stimmt nicht.")
     assert _signed_in_id(client) is None
 
 
 def test_login_of_unknown_address_looks_like_wrong_password(client, anna):
     response = client.post(LOGIN_URL, {"email": "wer@example.org", "password": PASSWORD})
-    assertContains(response, "E-Mail-Adresse oder Passwort stimmen nicht.")
+    assertContains(response, "E-Mail-Adresse oder Passwort stimmt nicht.")
 
 
 def test_login_of_deactivated_account_fails(client, anna):
     anna.is_active = False
     anna.save()
     response = client.post(LOGIN_URL, {"email": anna.email, "password": PASSWORD})
-    assertContains(response, "E-Mail-Adresse oder Passwort stimmen nicht.")
+    assertContains(response, "E-Mail-Adresse oder Passwort stimmt nicht.")
     assert _signed_in_id(client) is None
 
 

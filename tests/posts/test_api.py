@@ -983,7 +983,7 @@ def test_valid_photos_are_stored_with_a_thumbnail_and_served_to_readers(author, 
     assert [(p["width"], p["height"]) for p in served] == [(1600, 800), (16, 16)]
     thumb = client_for(neighbour).get(served[0]["thumbnail_url"])
     assert thumb.status_code == 200
-    with Image.open(io.BytesIO(b"".join(thumb.streaming_content))) as image:
+    with Image.open(io.BytesIO(thumb.content)) as image:
         assert image.format == "JPEG"
         assert max(image.size) == 480
 

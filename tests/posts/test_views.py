@@ -429,7 +429,7 @@ def test_suche_with_photo_is_seen_thanked_and_done_without_javascript(client, au
     assert picture.status_code == 200
     assert picture["Content-Type"] == "image/jpeg"
     assert "private" in picture["Cache-Control"]
-    with Image.open(io.BytesIO(b"".join(picture.streaming_content))) as image:
+    with Image.open(io.BytesIO(picture.content)) as image:
         assert image.format == "JPEG"
 
     client.force_login(neighbour)
