@@ -77,3 +77,47 @@ def redis_url() -> str:
     if not url:
         skip_or_fail("REDIS_URL is not set; the real-Redis tests need a Redis server")
     return url
+
+
+# --- The people of a permission matrix ---------------------------------------------------
+
+
+@pytest.fixture
+def village():
+    from tests.factories import MunicipalityFactory
+
+    return MunicipalityFactory(name="Heimdorf", slug="heimdorf", latitude=48.80, longitude=10.60)
+
+
+@pytest.fixture
+def other_village():
+    from tests.factories import MunicipalityFactory
+
+    return MunicipalityFactory(name="Fernau", slug="fernau", latitude=50.10, longitude=8.20)
+
+
+@pytest.fixture
+def people(village, other_village):
+    """One person of each role around `village`, and the town hall of a far village."""
+    from tests.factories import UserFactory, editor_of, moderator_of
+
+    return {
+        "anonymous": None,
+        "other_resident": UserFactory(home_municipality=other_village),
+        "resident": UserFactory(home_municipality=village),
+        "moderator": moderator_of(village),
+        "editor": editor_of(village),
+        "other_editor": editor_of(other_village),
+    }
+
+
+@pytest.fixture
+def visit(client, people):
+    """The test client, signed in as the person with that role (or not at all)."""
+
+    def as_role(role: str):
+        if people[role] is not None:
+            client.force_login(people[role])
+        return client
+
+    return as_role

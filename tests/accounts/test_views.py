@@ -21,7 +21,6 @@ from tests.factories import (
     MunicipalityFactory,
     UserFactory,
     editor_of,
-    moderator_of,
 )
 
 pytestmark = pytest.mark.django_db
@@ -32,39 +31,6 @@ EVERYONE = ["anonymous", "other_resident", "resident", "moderator", "editor"]
 SIGNED_IN = EVERYONE[1:]
 CONFIRM_LINK = re.compile(r"https?://[^/\s]+(/konto/bestaetigen/[^/\s]+/[^/\s]+/)")
 RESET_LINK = re.compile(r"https?://[^/\s]+(/konto/passwort-neu/[^/\s]+/[^/\s]+/)")
-
-
-@pytest.fixture
-def village():
-    return MunicipalityFactory(name="Heimdorf", slug="heimdorf", latitude=48.80, longitude=10.60)
-
-
-@pytest.fixture
-def other_village():
-    return MunicipalityFactory(name="Fernau", slug="fernau", latitude=50.10, longitude=8.20)
-
-
-@pytest.fixture
-def people(village, other_village):
-    return {
-        "anonymous": None,
-        "other_resident": UserFactory(home_municipality=other_village),
-        "resident": UserFactory(home_municipality=village),
-        "moderator": moderator_of(village),
-        "editor": editor_of(village),
-    }
-
-
-@pytest.fixture
-def visit(client, people):
-    """The test client, signed in as the person with that role (or not at all)."""
-
-    def as_role(role: str):
-        if people[role] is not None:
-            client.force_login(people[role])
-        return client
-
-    return as_role
 
 
 @pytest.fixture
