@@ -61,6 +61,7 @@ beat: $(VENV)/.installed
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/readable_municipalities.py
+	$(BIN)/python -m pip install --quiet -e ".[bench]" && $(BIN)/python benchmarks/feed_api.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

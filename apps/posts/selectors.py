@@ -146,7 +146,12 @@ def feed_for_user(
         if cursor:
             created, pk = _decode_cursor(cursor, 2)
             created, pk = _parse_time(created), _parse_id(pk)
-            qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=pk))
+            # The redundant upper bound lets PostgreSQL start the index scan at the cursor;
+            # the OR alone is only a filter, read from the newest post down (~500x slower
+            # a million posts deep).
+            qs = qs.filter(created_at__lte=created).filter(
+                Q(created_at__lt=created) | Q(created_at=created, id__lt=pk)
+            )
     posts = list(with_card_data(qs)[: limit + 1])
     next_cursor = None
     if len(posts) > limit:

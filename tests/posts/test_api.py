@@ -1264,3 +1264,34 @@ def test_search_treats_wildcards_as_text(author, query):
 
     assert response.status_code == 200
     assert ids(response) == ([] if query != "\u200b" else ids(client_for(author).get(POSTS)))
+
+
+def test_feed_items_equal_the_post_serializer_output():
+    """The feed builds its items by hand for speed; they must stay what PostSerializer says."""
+    from rest_framework.test import APIRequestFactory
+
+    from apps.posts.api import PostSerializer, feed_post_data
+    from apps.posts.selectors import feed_for_user
+
+    reader = UserFactory()
+    offer = OfferFactory(
+        author=UserFactory(home_municipality=reader.home_municipality),
+        body="Siehe https://example.org <b>fett</b>\nZeile zwei",
+        expires_at=timezone.now() + dt.timedelta(days=3),
+    )
+    PostPhotoFactory(post=offer)
+    PostPhotoFactory(post=offer)
+    ThanksFactory(user=reader, post=offer)
+    PostFactory(author=reader, title="", body="Plausch ohne Titel")
+    Post.objects.filter(pk=offer.pk).update(edited_at=timezone.now())
+
+    page = feed_for_user(user=reader)
+    request = APIRequestFactory().get(POSTS)
+    thanked = {("post", offer.pk)}
+    expected = PostSerializer(
+        page.posts, many=True, context={"request": request, "thanked": thanked}
+    ).data
+    assert len(page.posts) == 2
+    assert feed_post_data(page.posts, request=request, thanked=thanked) == json.loads(
+        json.dumps(expected)
+    )
