@@ -1,5 +1,7 @@
 import factory
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from apps.accounts.models import User
 from apps.places.models import InvitationCode, Municipality, MunicipalityRole
@@ -65,3 +67,17 @@ def moderator_of(municipality: Municipality, **kwargs) -> User:
     user = UserFactory(home_municipality=municipality, **kwargs)
     RoleFactory(user=user, municipality=municipality, kind=MunicipalityRole.Kind.MODERATOR)
     return user
+
+
+def client_for(user: User | None, *, via: str = "token") -> APIClient:
+    """An API client signed in as user by token (each request loads the user afresh, as in
+    production) or by session; anonymous for None."""
+    client = APIClient()
+    if user is None:
+        return client
+    if via == "token":
+        token, _created = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    else:
+        client.force_login(user)
+    return client

@@ -24,6 +24,7 @@ from tests.factories import (
     InvitationCodeFactory,
     MunicipalityFactory,
     UserFactory,
+    client_for,
     editor_of,
     moderator_of,
 )
@@ -49,19 +50,6 @@ PASSWORD_RESET_CONFIRM = "/api/v1/auth/password-reset/confirm/"
 
 def user_url(user_id: int) -> str:
     return f"/api/v1/users/{user_id}/"
-
-
-def client_for(user: User | None, *, via: str = "token") -> APIClient:
-    """An API client signed in as user by token or session; anonymous for None."""
-    client = APIClient()
-    if user is None:
-        return client
-    if via == "token":
-        token, _created = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    else:
-        client.force_login(user)
-    return client
 
 
 def messages_of(response) -> list[str]:

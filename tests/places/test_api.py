@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
@@ -14,6 +13,7 @@ from tests.factories import (
     MunicipalityFactory,
     RoleFactory,
     UserFactory,
+    client_for,
     editor_of,
     moderator_of,
 )
@@ -33,19 +33,6 @@ def codes_url(municipality: Municipality) -> str:
 
 def code_url(municipality: Municipality, pk: int) -> str:
     return f"/api/v1/municipalities/{municipality.slug}/invitation-codes/{pk}/"
-
-
-def client_for(user: User | None, *, via: str = "token") -> APIClient:
-    """An API client signed in as user by token or session; anonymous for None."""
-    client = APIClient()
-    if user is None:
-        return client
-    if via == "token":
-        token, _created = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    else:
-        client.force_login(user)
-    return client
 
 
 def field_messages(response, field: str) -> list[str]:

@@ -5,8 +5,6 @@ import io
 import factory
 from django.core.files.base import ContentFile
 from PIL import Image
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from apps.posts.models import Comment, Post, PostPhoto, Thanks
 from tests.factories import UserFactory
@@ -74,13 +72,3 @@ class ThanksFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     post = factory.SubFactory(PostFactory)
     comment = None
-
-
-def client_for(user) -> APIClient:
-    """An API client signed in by token, so every request loads the user afresh (as in
-    production); anonymous for None."""
-    client = APIClient()
-    if user is not None:
-        token, _created = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client

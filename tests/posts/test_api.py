@@ -18,7 +18,7 @@ from django.utils import timezone
 from PIL import Image
 
 from apps.posts.models import BODY_MAX, COMMENT_MAX, TITLE_MAX, Comment, Post, PostPhoto, Thanks
-from tests.factories import MunicipalityFactory, UserFactory, moderator_of
+from tests.factories import MunicipalityFactory, UserFactory, client_for, moderator_of
 
 from .factories import (
     CommentFactory,
@@ -26,7 +26,6 @@ from .factories import (
     PostFactory,
     PostPhotoFactory,
     ThanksFactory,
-    client_for,
     jpeg_bytes,
     png_bytes,
 )

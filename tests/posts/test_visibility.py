@@ -9,9 +9,16 @@ import pytest
 from apps.places.models import MunicipalityRole
 from apps.places.selectors import readable_municipality_ids
 from apps.posts.models import Comment, Post, Thanks
-from tests.factories import MunicipalityFactory, RoleFactory, UserFactory, editor_of, moderator_of
+from tests.factories import (
+    MunicipalityFactory,
+    RoleFactory,
+    UserFactory,
+    client_for,
+    editor_of,
+    moderator_of,
+)
 
-from .factories import CommentFactory, PostFactory, PostPhotoFactory, client_for
+from .factories import CommentFactory, PostFactory, PostPhotoFactory
 
 pytestmark = pytest.mark.django_db
 
