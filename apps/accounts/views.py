@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.forms import add_service_errors
 from apps.places.models import Municipality
-from apps.places.selectors import municipality_search
+from apps.places.selectors import municipality_picker_choices
 
 from . import services
 from .forms import (
@@ -181,17 +181,20 @@ def password_change(request):
     return render(request, "accounts/password_change.html", {"form": form})
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def profile_edit(request):
-    user = request.user
-    initial = {
+def _profile_initial(user) -> dict:
+    return {
         "first_name": user.first_name,
         "last_name": user.last_name,
         "bio": user.bio,
         "language": user.language,
     }
-    form = ProfileForm(request.POST or None, initial=initial)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request):
+    user = request.user
+    form = ProfileForm(request.POST or None, initial=_profile_initial(user))
     if request.method == "POST" and form.is_valid():
         try:
             services.profile_update(user=user, **form.cleaned_data)
@@ -220,16 +223,10 @@ def profile_photo(request):
         else:
             messages.success(request, _("Dein Foto ist gespeichert."))
             return redirect("accounts:profile_edit")
-    initial = {
-        "first_name": request.user.first_name,
-        "last_name": request.user.last_name,
-        "bio": request.user.bio,
-        "language": request.user.language,
-    }
     return render(
         request,
         "accounts/profile_edit.html",
-        {"form": ProfileForm(initial=initial), "photo_form": photo_form},
+        {"form": ProfileForm(initial=_profile_initial(request.user)), "photo_form": photo_form},
         status=400,
     )
 
@@ -267,13 +264,7 @@ def settings_view(request):
                 messages.success(request, _("Deine Einstellungen sind gespeichert."))
                 return redirect("posts:feed")
     selected = form.data.get("municipality") if form.is_bound else initial["municipality"]
-    choices = municipality_search(query=query) if query else []
-    if user.home_municipality and user.home_municipality not in choices:
-        choices = [user.home_municipality, *choices]
-    if selected and all(m.slug != selected for m in choices):
-        extra = Municipality.objects.filter(slug=selected).first()
-        if extra:
-            choices = [extra, *choices]
+    choices = municipality_picker_choices(query=query, keep=[initial["municipality"], selected])
     return render(
         request,
         "accounts/settings.html",

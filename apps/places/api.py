@@ -3,7 +3,6 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,8 +11,12 @@ from apps.core.api import StrictCharField
 
 from . import services
 from .models import InvitationCode, Municipality
-from .permissions import can_manage_invitations
-from .selectors import invitation_codes_for, municipality_get, municipality_search
+from .selectors import (
+    invitation_codes_for,
+    municipality_get,
+    municipality_managed_by,
+    municipality_search,
+)
 
 
 class MunicipalitySerializer(serializers.ModelSerializer):
@@ -93,19 +96,12 @@ class MunicipalityDetailView(APIView):
         return Response(MunicipalitySerializer(municipality_get(slug=slug)).data)
 
 
-def _managed_municipality(request, slug: str) -> Municipality:
-    municipality = municipality_get(slug=slug)
-    if not can_manage_invitations(request.user, municipality):
-        raise NotFound
-    return municipality
-
-
 class InvitationCodeListView(APIView):
     """The invitation codes of a municipality; town-hall editors only."""
 
     @extend_schema(responses=InvitationCodeSerializer(many=True))
     def get(self, request, slug: str):
-        municipality = _managed_municipality(request, slug)
+        municipality = municipality_managed_by(user=request.user, slug=slug)
         codes = invitation_codes_for(municipality=municipality)
         return Response(InvitationCodeSerializer(codes, many=True).data)
 
@@ -113,7 +109,7 @@ class InvitationCodeListView(APIView):
         request=InvitationCodeCreateSerializer, responses={201: InvitationCodeSerializer}
     )
     def post(self, request, slug: str):
-        municipality = _managed_municipality(request, slug)
+        municipality = municipality_managed_by(user=request.user, slug=slug)
         data = InvitationCodeCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         invitation = services.invitation_code_create(
@@ -126,7 +122,7 @@ class InvitationCodeDetailView(APIView):
     @extend_schema(request=None, responses=InvitationCodeSerializer)
     def delete(self, request, slug: str, pk: int):
         """Revoke the code: it stays listed but can no longer be redeemed."""
-        municipality = _managed_municipality(request, slug)
+        municipality = municipality_managed_by(user=request.user, slug=slug)
         invitation = get_object_or_404(InvitationCode, pk=pk, municipality=municipality)
         invitation = services.invitation_code_revoke(actor=request.user, invitation=invitation)
         return Response(InvitationCodeSerializer(invitation).data)

@@ -7,6 +7,7 @@ from apps.core.text import clean_line
 
 from .geo import bounding_box, distance_km
 from .models import InvitationCode, Municipality
+from .permissions import can_manage_invitations
 
 MAX_READING_RADIUS_KM = 30
 
@@ -41,6 +42,27 @@ def municipality_get(*, slug: str) -> Municipality:
         return Municipality.objects.get(slug=slug)
     except Municipality.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def municipality_picker_choices(*, query: str, keep: list[str]) -> list[Municipality]:
+    """Search results for a picker, with the municipalities named in `keep` (slugs: the
+    current home, the current choice) always on top, so typing never unselects them."""
+    choices = municipality_search(query=query) if query else []
+    listed = {m.slug for m in choices}
+    missing = [slug for slug in dict.fromkeys(keep) if slug and slug not in listed]
+    if missing:
+        found = Municipality.objects.in_bulk(missing, field_name="slug")
+        choices = [found[slug] for slug in missing if slug in found] + choices
+    return choices
+
+
+def municipality_managed_by(*, user, slug: str) -> Municipality:
+    """A municipality whose invitation codes the user manages. Not allowed answers like
+    not there: nobody learns which town halls use codes."""
+    municipality = municipality_get(slug=slug)
+    if not can_manage_invitations(user, municipality):
+        raise Http404
+    return municipality
 
 
 def municipality_ids_within(*, latitude: float, longitude: float, radius_km: float) -> list[int]:

@@ -16,11 +16,12 @@ from apps.core.forms import add_service_errors
 
 from . import services
 from .forms import InvitationCodeForm
-from .models import InvitationCode, Municipality
-from .permissions import can_manage_invitations
+from .models import InvitationCode
 from .selectors import (
     invitation_codes_for,
     municipality_get,
+    municipality_managed_by,
+    municipality_picker_choices,
     municipality_search,
 )
 
@@ -54,12 +55,7 @@ def municipality_choices(request):
     """The radio list of the settings page, refreshed while someone types."""
     query = request.GET.get("q", "")[:100]
     selected = request.GET.get("municipality", "")[:140]
-    choices = municipality_search(query=query) if query else []
-    # Keep the current choice in the list, so typing never silently unselects it.
-    if selected and all(m.slug != selected for m in choices):
-        current = Municipality.objects.filter(slug=selected).first()
-        if current is not None:
-            choices = [current, *choices]
+    choices = municipality_picker_choices(query=query, keep=[selected])
     return render(
         request,
         "places/_municipality_choices.html",
@@ -67,18 +63,10 @@ def municipality_choices(request):
     )
 
 
-def _editable_municipality(request, slug: str):
-    municipality = municipality_get(slug=slug)
-    # Not allowed looks like not there: nobody learns which town halls use codes.
-    if not can_manage_invitations(request.user, municipality):
-        raise Http404
-    return municipality
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def invitations(request, slug: str):
-    municipality = _editable_municipality(request, slug)
+    municipality = municipality_managed_by(user=request.user, slug=slug)
     form = InvitationCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         expires_on = form.cleaned_data["expires_at"]
@@ -119,7 +107,7 @@ def invitations(request, slug: str):
 @login_required
 @require_POST
 def invitation_revoke(request, slug: str, pk: int):
-    municipality = _editable_municipality(request, slug)
+    municipality = municipality_managed_by(user=request.user, slug=slug)
     invitation = get_object_or_404(InvitationCode, pk=pk, municipality=municipality)
     services.invitation_code_revoke(actor=request.user, invitation=invitation)
     messages.success(request, _("Der Code %(code)s gilt nicht mehr.") % {"code": invitation.code})
