@@ -28,7 +28,8 @@ Targets: project >= 0.7x the reference's requests/s, p99 <= 1.5x the reference's
 p50 (and p99) <= 1.5x the first page's. Prints met or MISSED; exits 0 either way.
 
 --explain prints the SQL the project runs for a first and a deep page (captured from
-apps.posts.selectors.feed_for_user) with EXPLAIN (ANALYZE, BUFFERS), then stops.
+apps.posts.selectors.feed_rows_for_user, which the API's feed runs) with
+EXPLAIN (ANALYZE, BUFFERS), then stops.
 """
 
 import argparse
@@ -176,13 +177,13 @@ def explain(user_id: int, cursor: str) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from apps.accounts.models import User
-    from apps.posts.selectors import feed_for_user
+    from apps.posts.selectors import feed_rows_for_user
 
     for label, page_cursor in (("first page", None), ("deep page", cursor)):
         user = User.objects.get(pk=user_id)
         with CaptureQueriesContext(connection) as captured:
-            page = feed_for_user(user=user, cursor=page_cursor, limit=PAGE)
-        print(f"\n=== project, {label}: {len(captured)} queries, {len(page.posts)} posts")
+            page = feed_rows_for_user(user=user, cursor=page_cursor, limit=PAGE)
+        print(f"\n=== project, {label}: {len(captured)} queries, {len(page.rows)} posts")
         for query in captured:
             print(f"  {query['time']} s  {query['sql'][:140]}")
         sql = next(q["sql"] for q in captured if 'FROM "posts_post"' in q["sql"])

@@ -10,6 +10,15 @@ MAX_READING_RADIUS_KM = 30
 DEFAULT_READING_RADIUS_KM = 5
 
 
+def public_name_of(first_name: str, last_name: str) -> str:
+    """First name and the initial of the surname, as every other resident sees it."""
+    first = first_name.strip()
+    initial = last_name.strip()[:1]
+    if first and initial:
+        return f"{first} {initial}."
+    return first or str(_("Unbekannt"))
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -95,12 +104,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def public_name(self) -> str:
-        """First name and the initial of the surname, as every other resident sees it."""
-        first = self.first_name.strip()
-        initial = self.last_name.strip()[:1]
-        if first and initial:
-            return f"{first} {initial}."
-        return first or _("Unbekannt")
+        return public_name_of(self.first_name, self.last_name)
 
     @property
     def full_name(self) -> str:

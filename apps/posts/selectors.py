@@ -100,18 +100,18 @@ def _search(qs: QuerySet[Post], query: str) -> tuple[QuerySet[Post], bool]:
     return qs, False
 
 
-def feed_for_user(
+def _feed_queryset(
     *,
     user,
-    kind: str | None = None,
-    category: str | None = None,
-    municipality_slug: str | None = None,
-    only_home: bool = False,
-    query: str = "",
-    cursor: str | None = None,
-    limit: int = PAGE_SIZE,
-) -> FeedPage:
-    limit = max(1, min(limit, PAGE_SIZE_MAX))
+    kind: str | None,
+    category: str | None,
+    municipality_slug: str | None,
+    only_home: bool,
+    query: str,
+    cursor: str | None,
+) -> tuple[QuerySet[Post], bool]:
+    """The feed's posts in page order, after the cursor. Returns the queryset and whether it
+    is ordered by search rank."""
     qs = in_feed(visible_posts(user))
     if kind:
         if kind not in Post.Kind.values:
@@ -152,14 +152,119 @@ def feed_for_user(
             qs = qs.filter(created_at__lte=created).filter(
                 Q(created_at__lt=created) | Q(created_at=created, id__lt=pk)
             )
+    return qs, ranked
+
+
+def _next_cursor(rank, created_at: dt.datetime, pk: int, *, ranked: bool) -> str:
+    values = [created_at.isoformat(), pk]
+    return _encode_cursor([rank, *values] if ranked else values)
+
+
+def feed_for_user(
+    *,
+    user,
+    kind: str | None = None,
+    category: str | None = None,
+    municipality_slug: str | None = None,
+    only_home: bool = False,
+    query: str = "",
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> FeedPage:
+    limit = max(1, min(limit, PAGE_SIZE_MAX))
+    qs, ranked = _feed_queryset(
+        user=user,
+        kind=kind,
+        category=category,
+        municipality_slug=municipality_slug,
+        only_home=only_home,
+        query=query,
+        cursor=cursor,
+    )
     posts = list(with_card_data(qs)[: limit + 1])
     next_cursor = None
     if len(posts) > limit:
         posts = posts[:limit]
         last = posts[-1]
-        values = [last.created_at.isoformat(), last.pk]
-        next_cursor = _encode_cursor([last.rank, *values] if ranked else values)
+        next_cursor = _next_cursor(
+            getattr(last, "rank", None), last.created_at, last.pk, ranked=ranked
+        )
     return FeedPage(posts=posts, next_cursor=next_cursor)
+
+
+FEED_ROW_FIELDS = (
+    "id",
+    "kind",
+    "category",
+    "status",
+    "scope",
+    "title",
+    "body",
+    "created_at",
+    "edited_at",
+    "expires_at",
+    "archived_at",
+    "comment_count",
+    "thanks_count",
+    "author_id",
+    "author__first_name",
+    "author__last_name",
+    "municipality_id",
+    "municipality__slug",
+    "municipality__name",
+)
+
+
+@dataclass
+class FeedRows:
+    """A feed page as plain rows (FEED_ROW_FIELDS, plus "photos": a list of dicts with id,
+    width and height in order), for the API, where building model instances costs more than
+    the queries."""
+
+    rows: list[dict]
+    next_cursor: str | None
+
+
+def feed_rows_for_user(
+    *,
+    user,
+    kind: str | None = None,
+    category: str | None = None,
+    municipality_slug: str | None = None,
+    only_home: bool = False,
+    query: str = "",
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> FeedRows:
+    """The same page as feed_for_user, in two queries."""
+    limit = max(1, min(limit, PAGE_SIZE_MAX))
+    qs, ranked = _feed_queryset(
+        user=user,
+        kind=kind,
+        category=category,
+        municipality_slug=municipality_slug,
+        only_home=only_home,
+        query=query,
+        cursor=cursor,
+    )
+    fields = (*FEED_ROW_FIELDS, "rank") if ranked else FEED_ROW_FIELDS
+    rows = list(qs.values(*fields)[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = _next_cursor(last.get("rank"), last["created_at"], last["id"], ranked=ranked)
+    photos: dict[int, list[dict]] = {row["id"]: [] for row in rows}
+    if photos:
+        for photo in (
+            PostPhoto.objects.filter(post_id__in=photos)
+            .order_by("position", "id")
+            .values("post_id", "id", "width", "height")
+        ):
+            photos[photo.pop("post_id")].append(photo)
+    for row in rows:
+        row["photos"] = photos[row["id"]]
+    return FeedRows(rows=rows, next_cursor=next_cursor)
 
 
 def post_get_for_user(*, user, post_id: int) -> Post:
@@ -194,9 +299,12 @@ def posts_by_author(*, viewer, author, limit: int = 50) -> list[Post]:
     return list(with_card_data(qs)[:limit])
 
 
-def thanked_ids(*, user, posts: list[Post] = (), comments: list[Comment] = ()) -> set[tuple]:
-    """Which of these the user has thanked, as ("post", id) and ("comment", id), in one query."""
-    post_ids = [p.pk for p in posts]
+def thanked_ids(
+    *, user, posts: list[Post] = (), comments: list[Comment] = (), post_ids: list[int] = ()
+) -> set[tuple]:
+    """Which of these the user has thanked, as ("post", id) and ("comment", id), in one query.
+    Posts may be given as instances or as ids."""
+    post_ids = [p.pk for p in posts] + list(post_ids)
     comment_ids = [c.pk for c in comments]
     if not user.is_authenticated or not (post_ids or comment_ids):
         return set()

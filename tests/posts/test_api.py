@@ -1270,7 +1270,7 @@ def test_feed_items_equal_the_post_serializer_output():
     from rest_framework.test import APIRequestFactory
 
     from apps.posts.api import PostSerializer, feed_post_data
-    from apps.posts.selectors import feed_for_user
+    from apps.posts.selectors import feed_for_user, feed_rows_for_user
 
     reader = UserFactory()
     offer = OfferFactory(
@@ -1291,6 +1291,34 @@ def test_feed_items_equal_the_post_serializer_output():
         page.posts, many=True, context={"request": request, "thanked": thanked}
     ).data
     assert len(page.posts) == 2
-    assert feed_post_data(page.posts, request=request, thanked=thanked) == json.loads(
+    rows = feed_rows_for_user(user=reader).rows
+    assert feed_post_data(rows, request=request, thanked=thanked) == json.loads(
         json.dumps(expected)
+    )
+
+
+@pytest.mark.parametrize("query", ["", "Fahrrad"])
+def test_feed_rows_page_like_the_feed_of_posts(query):
+    """The API's row pages and the web feed's post pages hold the same posts and cursors."""
+    from apps.posts.selectors import feed_for_user, feed_rows_for_user
+
+    reader = UserFactory()
+    for number in range(7):
+        PostFactory(author=reader, body=f"Fahrrad Nummer {number}" + " Fahrrad" * (number % 3))
+
+    pages, rows_pages = [], []
+    cursor = None
+    while True:
+        page = feed_for_user(user=reader, query=query, cursor=cursor, limit=3)
+        rows = feed_rows_for_user(user=reader, query=query, cursor=cursor, limit=3)
+        pages.append([post.pk for post in page.posts])
+        rows_pages.append([row["id"] for row in rows.rows])
+        assert rows.next_cursor == page.next_cursor
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert pages == rows_pages
+    assert len(pages) == 3
+    assert sorted(pk for page in pages for pk in page) == sorted(
+        Post.objects.values_list("pk", flat=True)
     )
