@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "apps.places",
     "apps.accounts",
     "apps.posts",
+    "apps.chat",
     "apps.realtime",
     "apps.demo",
 ]
@@ -310,6 +311,12 @@ LOGGING = {
 REALTIME_MAX_FRAME_BYTES = int(os.environ.get("REALTIME_MAX_FRAME_BYTES", 16 * 1024))
 # Bad frames a socket may send before it is closed as abusive.
 REALTIME_MAX_BAD_FRAMES = int(os.environ.get("REALTIME_MAX_BAD_FRAMES", "20"))
+# A socket counts as present while it has been heard from within this many seconds.
+REALTIME_PRESENCE_SECONDS = int(os.environ.get("REALTIME_PRESENCE_SECONDS", "75"))
+
+# --- Chat ---------------------------------------------------------------------------------
+CHAT_RATE_LIMIT_MESSAGES = int(os.environ.get("CHAT_RATE_LIMIT_MESSAGES", "20"))
+CHAT_RATE_LIMIT_SECONDS = int(os.environ.get("CHAT_RATE_LIMIT_SECONDS", "10"))
 
 # --- Posts --------------------------------------------------------------------------------
 POST_PHOTO_MAX_BYTES = int(os.environ.get("POST_PHOTO_MAX_BYTES", 10 * 1024 * 1024))

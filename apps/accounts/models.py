@@ -123,3 +123,29 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def language_code(self) -> str:
         return self.language or settings.LANGUAGE_CODE
+
+
+class Block(models.Model):
+    """One person has blocked another: the two cannot start a conversation with each other.
+    Setting and lifting blocks belongs to moderation; the check is asked everywhere."""
+
+    blocker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_made"
+    )
+    blocked = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_received"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Blockierung")
+        verbose_name_plural = _("Blockierungen")
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="one_block_per_pair"),
+            models.CheckConstraint(
+                condition=~models.Q(blocker=models.F("blocked")), name="block_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} ⊘ {self.blocked_id}"

@@ -1,6 +1,7 @@
+from django.db.models import Q
 from django.http import Http404
 
-from .models import User
+from .models import Block, User
 from .permissions import can_view_profile
 
 
@@ -10,3 +11,10 @@ def profile_get(*, viewer, user_id: int) -> User:
     if person is None or not can_view_profile(viewer, person):
         raise Http404
     return person
+
+
+def is_blocked_between(first_id: int, second_id: int) -> bool:
+    """Whether either of the two has blocked the other."""
+    return Block.objects.filter(
+        Q(blocker_id=first_id, blocked_id=second_id) | Q(blocker_id=second_id, blocked_id=first_id)
+    ).exists()

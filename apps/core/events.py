@@ -1,10 +1,12 @@
 """Publishing live events to the people whose sockets should show them.
 
-Services call send_event_on_commit; nothing is sent unless and until the transaction
-commits. The realtime consumer listens on the groups named here."""
+Services call send_event_on_commit (or send_events_on_commit when each person gets a frame of
+their own); nothing is sent unless and until the transaction commits. The realtime consumer
+listens on the groups named here."""
 
+import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -17,21 +19,51 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
-def send_event_now(user_ids: Iterable[int], frame: dict) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    for user_id in set(user_ids):
-        try:
-            async_to_sync(layer.group_send)(
-                user_group(user_id), {"type": "event.frame", "frame": frame}
-            )
-        except Exception:
+async def _publish(layer, pairs: list[tuple[str, dict]]) -> None:
+    """Every message at once: a fan-out to hundreds of people is one round of concurrent
+    publishes, not hundreds of round trips one after another."""
+    results = await asyncio.gather(
+        *(layer.group_send(group, message) for group, message in pairs),
+        return_exceptions=True,
+    )
+    for (group, message), result in zip(pairs, results, strict=True):
+        if isinstance(result, BaseException):
             # Live delivery is best effort; what matters is in the database and is
             # fetched again when the client resyncs.
-            logger.exception("could not publish %s to user %s", frame.get("type"), user_id)
+            kind = message.get("frame", message).get("type")
+            logger.error("could not publish %s to %s", kind, group, exc_info=result)
+
+
+def publish_to_groups(pairs: Iterable[tuple[str, dict]]) -> None:
+    """Publish (group, channel-layer message) pairs now, from synchronous code. The message's
+    type names the consumer method that receives it."""
+    layer = get_channel_layer()
+    pairs = list(pairs)
+    if layer is None or not pairs:
+        return
+    try:
+        async_to_sync(_publish)(layer, pairs)
+    except Exception:
+        logger.exception("could not publish %s messages", len(pairs))
+
+
+def send_events_now(frames: Iterable[tuple[int, dict]]) -> None:
+    """Publish (user id, frame) pairs now; the socket passes each frame on as it is."""
+    publish_to_groups(
+        (user_group(user_id), {"type": "event.frame", "frame": frame}) for user_id, frame in frames
+    )
+
+
+def send_event_now(user_ids: Iterable[int], frame: dict) -> None:
+    send_events_now((user_id, frame) for user_id in set(user_ids))
 
 
 def send_event_on_commit(user_ids: Iterable[int], frame: dict) -> None:
     ids = list(user_ids)
     transaction.on_commit(lambda: send_event_now(ids, frame))
+
+
+def on_commit_publish(build: Callable[[], Iterable[tuple[int, dict]]]) -> None:
+    """After commit, build the (user id, frame) pairs (reading who may see them then, not
+    before) and publish them."""
+    transaction.on_commit(lambda: send_events_now(build()))

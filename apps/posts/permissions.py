@@ -15,7 +15,7 @@ def _moderated_ids(user) -> list[int]:
     )
 
 
-def _reader_scope(user) -> dict:
+def reader_scope(user) -> dict:
     """What decides visibility for one reader, computed once per request."""
     cached = user.__dict__.get("_post_reader_scope")
     if cached is None:
@@ -37,7 +37,7 @@ def visible_posts(user) -> QuerySet[Post]:
     limited to their village), the user's own, and all of the municipalities they moderate."""
     if not _is_reader(user):
         return Post.objects.none()
-    scope = _reader_scope(user)
+    scope = reader_scope(user)
     condition = Q(municipality_id__in=scope["readable"], scope=Post.Scope.NEARBY) | Q(
         author_id=user.pk
     )
@@ -53,7 +53,7 @@ def can_read_post(user, post: Post) -> bool:
         return False
     if post.author_id == user.pk:
         return True
-    scope = _reader_scope(user)
+    scope = reader_scope(user)
     if post.municipality_id in (scope["home"], *scope["moderated"]):
         return True
     return post.scope == Post.Scope.NEARBY and post.municipality_id in scope["readable"]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from apps.core.images import ProcessedImage, process_image
 from apps.core.text import clean_line, clean_text
 
+from . import live
 from .models import (
     BODY_MAX,
     COMMENT_MAX,
@@ -158,6 +159,7 @@ def post_create(
             expires_at=now + dt.timedelta(days=days) if days else None,
         )
         _store_photos(post, processed, 0)
+        live.publish_new_post(post)
     return post
 
 
@@ -232,6 +234,7 @@ def post_delete(*, actor, post: Post) -> None:
         raise PermissionDenied(_("Nur wer den Beitrag geschrieben hat, kann ihn löschen."))
     with transaction.atomic():
         _delete_files_on_commit(_photo_files(post.photos.all()))
+        live.publish_post_deleted(post.pk)
         post.delete()
 
 
@@ -254,6 +257,7 @@ def comment_create(*, author, post: Post, body: str) -> Comment:
             raise ValidationError({"post": _("Diesen Beitrag gibt es nicht mehr.")})
         comment = Comment.objects.create(post=post, author=author, body=body)
         Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
+        live.publish_comment_added(comment)
     post.comment_count += 1
     return comment
 
@@ -267,6 +271,7 @@ def comment_delete(*, actor, comment: Comment) -> None:
             Post.objects.filter(pk=comment.post_id, comment_count__gt=0).update(
                 comment_count=F("comment_count") - 1
             )
+            live.publish_comment_deleted(comment.post_id, comment.pk)
 
 
 def thanks_toggle(

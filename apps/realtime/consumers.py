@@ -1,16 +1,59 @@
 """The one websocket of a browser tab (`/ws/`). The frame protocol is in PROTOCOL.md."""
 
 import json
+import time
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 
+from apps.chat import selectors as chat_selectors
+from apps.chat import services as chat_services
+from apps.chat.frames import change_frame
 from apps.core.events import user_group
+from apps.posts.live import feed_group, post_group
+from apps.posts.permissions import can_read_post, reader_scope
 
-PROTOCOL_VERSION = 1
+from . import presence
+
+PROTOCOL_VERSION = 2
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_ABUSE = 4408
+
+# Typing frames from one socket about one conversation: at most one per this many seconds.
+TYPING_INTERVAL = 3.0
+# Presence is refreshed at most this often per socket.
+HEARD_INTERVAL = 20.0
+WATCHED_POSTS_MAX = 5
+
+
+class FrameError(Exception):
+    """A well-formed frame that was refused; the socket stays open."""
+
+    def __init__(self, code: str, message: str, **extra):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.extra = extra
+
+
+def _int(frame: dict, name: str, *, required: bool = True) -> int | None:
+    value = frame.get(name)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise FrameError("bad_frame", f"{name!r} must be a whole number.")
+    return value
+
+
+def _str(frame: dict, name: str) -> str:
+    value = frame.get(name)
+    if not isinstance(value, str):
+        raise FrameError("bad_frame", f"{name!r} must be a string.")
+    return value
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -21,17 +64,26 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
+        self.user = user
         self.user_id = user.pk
-        self.group = user_group(user.pk)
+        self.groups_joined = {user_group(user.pk)}
         self.bad_frames = 0
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.typing_sent: dict[int, float] = {}
+        self.heard_at = 0.0
+        self.feed_scope = None
+        self.watched_posts: list[int] = []
+        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
         await self.accept()
+        await database_sync_to_async(presence.socket_opened)(self.user_id)
+        self.heard_at = time.monotonic()
         await self.send_frame({"type": "hello", "protocol": PROTOCOL_VERSION, "user": user.pk})
 
     async def disconnect(self, code):
-        group = getattr(self, "group", None)
-        if group:
+        if not hasattr(self, "groups_joined"):
+            return
+        for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
+        await database_sync_to_async(presence.socket_closed)(self.user_id)
 
     async def receive(self, text_data=None, bytes_data=None):
         raw = text_data if text_data is not None else bytes_data
@@ -46,7 +98,28 @@ class LiveConsumer(AsyncWebsocketConsumer):
         handler = self.handlers.get(frame["type"])
         if handler is None:
             return await self.reject_frame("unknown_type", f"Unknown frame type {frame['type']!r}.")
-        await handler(self, frame)
+        now = time.monotonic()
+        if now - self.heard_at > HEARD_INTERVAL:
+            self.heard_at = now
+            await database_sync_to_async(presence.socket_heard)(self.user_id)
+        ref = frame.get("ref") if isinstance(frame.get("ref"), str | int) else None
+        try:
+            await handler(self, frame)
+        except FrameError as error:
+            if error.code == "bad_frame":
+                return await self.reject_frame(error.code, error.message, ref=ref)
+            await self.send_error(error.code, error.message, ref=ref, **error.extra)
+        except Http404:
+            await self.send_error("not_found", "No such conversation or message.", ref=ref)
+        except PermissionDenied as exc:
+            await self.send_error("forbidden", str(exc) or "Not allowed.", ref=ref)
+        except chat_services.RateLimited as exc:
+            await self.send_error("rate_limited", str(exc), ref=ref)
+        except ValidationError as exc:
+            fields = exc.message_dict if hasattr(exc, "error_dict") else {}
+            await self.send_error("invalid", " ".join(exc.messages), ref=ref, fields=fields)
+
+    # --- client frames ----------------------------------------------------------------------
 
     async def handle_ping(self, frame: dict):
         reply = {"type": "pong"}
@@ -54,18 +127,187 @@ class LiveConsumer(AsyncWebsocketConsumer):
             reply["ref"] = frame["ref"]
         await self.send_frame(reply)
 
-    handlers = {"ping": handle_ping}
+    async def handle_resync(self, frame: dict):
+        """Everything changed after the cursor, in order, then a sync frame with the cursor
+        to ask from next time and the unread counts."""
+        cursor = _int(frame, "cursor")
+        changes, unread, total = await database_sync_to_async(self._changes)(cursor)
+        for change in changes:
+            await self.send_frame(change)
+            cursor = change["cursor"]
+        await self.send_frame(
+            {
+                "type": "sync",
+                "cursor": cursor,
+                "more": len(changes) >= chat_selectors.SYNC_BATCH,
+                "unread": {str(pk): count for pk, count in unread.items()},
+                "unread_total": total,
+            }
+        )
 
-    async def reject_frame(self, code: str, message: str):
+    def _changes(self, cursor: int):
+        messages = chat_selectors.changes_since(user=self.user, cursor=cursor)
+        frames = [change_frame(message, viewer_id=self.user_id) for message in messages]
+        return (
+            frames,
+            chat_selectors.unread_counts(user=self.user),
+            chat_selectors.unread_total(user=self.user),
+        )
+
+    async def handle_send(self, frame: dict):
+        conversation = _int(frame, "conversation")
+        body = _str(frame, "body")
+        client_id = _str(frame, "client_id")
+        post = _int(frame, "post", required=False)
+        message, created = await database_sync_to_async(chat_services.message_send)(
+            user=self.user,
+            conversation_id=conversation,
+            body=body,
+            client_id=client_id,
+            post_id=post,
+        )
+        reply = {
+            "type": "ack",
+            "client_id": client_id,
+            "message": message.pk,
+            "cursor": message.seq,
+            "created": created,
+        }
+        if isinstance(frame.get("ref"), str | int):
+            reply["ref"] = frame["ref"]
+        await self.send_frame(reply)
+
+    async def handle_edit(self, frame: dict):
+        await database_sync_to_async(chat_services.message_edit)(
+            user=self.user, message_id=_int(frame, "message"), body=_str(frame, "body")
+        )
+
+    async def handle_delete(self, frame: dict):
+        await database_sync_to_async(chat_services.message_delete)(
+            user=self.user, message_id=_int(frame, "message")
+        )
+
+    async def handle_read(self, frame: dict):
+        await database_sync_to_async(chat_services.conversation_mark_read)(
+            user=self.user,
+            conversation_id=_int(frame, "conversation"),
+            message_id=_int(frame, "message", required=False),
+        )
+
+    async def handle_typing(self, frame: dict):
+        conversation = _int(frame, "conversation")
+        now = time.monotonic()
+        if now - self.typing_sent.get(conversation, -TYPING_INTERVAL) < TYPING_INTERVAL:
+            return
+        self.typing_sent[conversation] = now
+        await database_sync_to_async(chat_services.typing)(
+            user=self.user, conversation_id=conversation
+        )
+
+    async def handle_watch_feed(self, frame: dict):
+        """Live "new posts" notices for the municipalities this user reads."""
+        if self.feed_scope is None:
+            self.feed_scope = await database_sync_to_async(reader_scope)(self.user)
+            municipalities = {
+                *self.feed_scope["readable"],
+                *self.feed_scope["moderated"],
+                self.feed_scope["home"],
+            } - {None}
+            for municipality_id in municipalities:
+                await self.join(feed_group(municipality_id))
+        await self.send_frame({"type": "watching", "feed": True})
+
+    async def handle_watch_post(self, frame: dict):
+        """Live notices of new and deleted comments under a post the user may read."""
+        post_id = _int(frame, "post")
+        if not await database_sync_to_async(self._may_read_post)(post_id):
+            raise Http404
+        if post_id not in self.watched_posts:
+            self.watched_posts.append(post_id)
+            await self.join(post_group(post_id))
+            if len(self.watched_posts) > WATCHED_POSTS_MAX:
+                oldest = self.watched_posts.pop(0)
+                await self.leave(post_group(oldest))
+        await self.send_frame({"type": "watching", "post": post_id})
+
+    def _may_read_post(self, post_id: int) -> bool:
+        from apps.posts.models import Post
+
+        post = Post.objects.filter(pk=post_id).first()
+        return post is not None and can_read_post(self.user, post)
+
+    handlers = {
+        "ping": handle_ping,
+        "resync": handle_resync,
+        "send": handle_send,
+        "edit": handle_edit,
+        "delete": handle_delete,
+        "read": handle_read,
+        "typing": handle_typing,
+        "watch_feed": handle_watch_feed,
+        "watch_post": handle_watch_post,
+    }
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    async def join(self, group: str):
+        self.groups_joined.add(group)
+        await self.channel_layer.group_add(group, self.channel_name)
+
+    async def leave(self, group: str):
+        self.groups_joined.discard(group)
+        await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def reject_frame(self, code: str, message: str, ref=None):
         self.bad_frames += 1
         if self.bad_frames > settings.REALTIME_MAX_BAD_FRAMES:
             await self.close(code=CLOSE_ABUSE)
             return
-        await self.send_frame({"type": "error", "code": code, "message": message})
+        await self.send_error(code, message, ref=ref)
+
+    async def send_error(self, code: str, message: str, ref=None, **extra):
+        frame = {"type": "error", "code": code, "message": message, **extra}
+        if ref is not None:
+            frame["ref"] = ref
+        await self.send_frame(frame)
 
     async def send_frame(self, frame: dict):
         await self.send(text_data=json.dumps(frame, separators=(",", ":")))
 
+    # --- published frames -------------------------------------------------------------------
+
     async def event_frame(self, message: dict):
         """A frame published by a service (apps.core.events) for this user."""
+        await self.send_frame(message["frame"])
+
+    async def feed_post(self, message: dict):
+        """A new post in a municipality this socket watches; posts limited to their own
+        village reach only that village's residents (and its moderators, and the author)."""
+        scope = self.feed_scope
+        if scope is None:
+            return
+        municipality = message["municipality"]
+        if not (
+            message["author"] == self.user_id
+            or municipality == scope["home"]
+            or municipality in scope["moderated"]
+            or (message["scope"] == "nearby" and municipality in scope["readable"])
+        ):
+            return
+        await self.send_frame(
+            {"type": "feed.new_post", "post": message["post"], "kind": message["kind"]}
+        )
+
+    async def post_event(self, message: dict):
+        """A change under a watched post, checked again against the reader's access now."""
+        post_id = message["frame"]["post"]
+        if post_id not in self.watched_posts:
+            return
+        if message["frame"]["type"] == "post.deleted":
+            self.watched_posts.remove(post_id)
+            await self.leave(post_group(post_id))
+        elif not await database_sync_to_async(self._may_read_post)(post_id):
+            self.watched_posts.remove(post_id)
+            await self.leave(post_group(post_id))
+            return
         await self.send_frame(message["frame"])

@@ -1,0 +1,61 @@
+"""How a message looks on the wire: the same dict in the API, in live frames and in resync."""
+
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.core.rendering import render_plain_text
+
+from .models import EDIT_WINDOW, Message
+
+
+def _time(value) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def message_data(message: Message, *, viewer_id: int) -> dict:
+    """A deleted message keeps its place and author but loses its text."""
+    deleted = message.deleted_at is not None
+    post = message.post
+    own = message.author_id == viewer_id
+    return {
+        "id": message.pk,
+        "conversation": message.conversation_id,
+        "author": {"id": message.author_id, "name": message.author.public_name},
+        "body": "" if deleted else message.body,
+        "body_html": "" if deleted else str(render_plain_text(message.body)),
+        "created_at": _time(message.created_at),
+        "edited_at": _time(message.edited_at),
+        "deleted": deleted,
+        "can_change": own and not deleted and timezone.now() - message.created_at < EDIT_WINDOW,
+        # Only the sender needs its own id back, to match the message to what it sent.
+        "client_id": message.client_id if own else None,
+        "post": None
+        if post is None
+        else {
+            "id": post.pk,
+            "title": post.title or post.body[:60],
+            "kind": post.kind,
+            "url": reverse("posts:detail", kwargs={"pk": post.pk}),
+        },
+        "cursor": message.seq,
+    }
+
+
+FRAME_NEW = "chat.message"
+FRAME_EDITED = "chat.message_edited"
+FRAME_DELETED = "chat.message_deleted"
+
+
+def change_frame(message: Message, *, viewer_id: int) -> dict:
+    """The frame of a message's latest change; in resync, the same frame it had live."""
+    if message.deleted_at is not None:
+        kind = FRAME_DELETED
+    elif message.edited_at is not None:
+        kind = FRAME_EDITED
+    else:
+        kind = FRAME_NEW
+    return {
+        "type": kind,
+        "cursor": message.seq,
+        "message": message_data(message, viewer_id=viewer_id),
+    }
