@@ -1,6 +1,7 @@
 from django.urls import path
 
 from apps.accounts import api as accounts_api
+from apps.chat import api as chat_api
 from apps.places import api as places_api
 from apps.posts import api as posts_api
 
@@ -66,4 +67,26 @@ urlpatterns = [
         posts_api.PostPhotoView.as_view(),
         name="post_photo",
     ),
+    path("conversations/", chat_api.ConversationListView.as_view(), name="conversations"),
+    path(
+        "conversations/<int:pk>/",
+        chat_api.ConversationDetailView.as_view(),
+        name="conversation_detail",
+    ),
+    path(
+        "conversations/<int:pk>/participants/",
+        chat_api.ParticipantsView.as_view(),
+        name="conversation_participants",
+    ),
+    path(
+        "conversations/<int:pk>/messages/",
+        chat_api.MessageListView.as_view(),
+        name="conversation_messages",
+    ),
+    path(
+        "conversations/<int:pk>/messages/<int:message_id>/",
+        chat_api.MessageDetailView.as_view(),
+        name="conversation_message_detail",
+    ),
+    path("conversations/<int:pk>/read/", chat_api.ReadView.as_view(), name="conversation_read"),
 ]

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 urlpatterns = [
     path("", include("apps.core.urls")),
     path("", include("apps.posts.urls")),
+    path("", include("apps.chat.urls")),
     path("", include("apps.places.urls")),
     path("", include("apps.accounts.urls")),
     path("api/v1/", include("dorffunk.api_urls")),

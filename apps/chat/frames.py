@@ -1,11 +1,11 @@
 """How a message looks on the wire: the same dict in the API, in live frames and in resync."""
 
 from django.urls import reverse
-from django.utils import timezone
 
 from apps.core.rendering import render_plain_text
 
-from .models import EDIT_WINDOW, Message
+from .models import Message
+from .permissions import can_change_message
 
 
 def _time(value) -> str | None:
@@ -26,7 +26,7 @@ def message_data(message: Message, *, viewer_id: int) -> dict:
         "created_at": _time(message.created_at),
         "edited_at": _time(message.edited_at),
         "deleted": deleted,
-        "can_change": own and not deleted and timezone.now() - message.created_at < EDIT_WINDOW,
+        "can_change": can_change_message(viewer_id, message),
         # Only the sender needs its own id back, to match the message to what it sent.
         "client_id": message.client_id if own else None,
         "post": None

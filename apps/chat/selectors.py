@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Max, Sum
 from django.http import Http404
@@ -12,6 +13,8 @@ from .models import Conversation, Message, Participant
 PAGE_SIZE = 50
 PAGE_SIZE_MAX = 100
 SYNC_BATCH = 200
+# Larger numbers are no ids of ours, and the databases cannot compare them.
+ID_LIMIT = 2**62
 
 
 def participation_get(*, user, conversation_id) -> Participant:
@@ -22,6 +25,8 @@ def participation_get(*, user, conversation_id) -> Participant:
         conversation_id = int(conversation_id)
     except (TypeError, ValueError) as exc:
         raise Http404 from exc
+    if not 0 < conversation_id < ID_LIMIT:
+        raise Http404
     participation = (
         Participant.objects.select_related("conversation")
         .filter(user=user, conversation_id=conversation_id)
@@ -90,7 +95,7 @@ def _message_id(value, name: str) -> int | None:
         number = int(value)
     except (TypeError, ValueError) as exc:
         raise ValidationError({name: _("Ungültige Nachrichtennummer.")}) from exc
-    if number < 0 or number > 2**62:
+    if number < 0 or number >= ID_LIMIT:
         raise ValidationError({name: _("Ungültige Nachrichtennummer.")})
     return number
 
@@ -133,6 +138,8 @@ def message_get(*, user, message_id) -> Message:
         message_id = int(message_id)
     except (TypeError, ValueError) as exc:
         raise Http404 from exc
+    if not 0 < message_id < ID_LIMIT:
+        raise Http404
     message = (
         Message.objects.select_related("conversation", "author", "post")
         .filter(pk=message_id, conversation__participants__user=user)
@@ -166,9 +173,29 @@ def unread_counts(*, user) -> dict[int, int]:
     )
 
 
+def muted_conversations(*, user) -> list[int]:
+    return list(
+        Participant.objects.filter(user=user, muted=True).values_list("conversation_id", flat=True)
+    )
+
+
 def unread_total(*, user) -> int:
     """Unread messages in conversations the user has not muted: the badge in the menu."""
     if not user.is_authenticated:
         return 0
     total = Participant.objects.filter(user=user, muted=False).aggregate(n=Sum("unread_count"))
     return total["n"] or 0
+
+
+def contacts_for_user(*, user, limit: int = 200) -> list:
+    """People the user already has a conversation with, by name: whom a new group can hold."""
+    return list(
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            chat_participations__conversation__participants__user=user,
+        )
+        .exclude(pk=user.pk)
+        .distinct()
+        .order_by("first_name", "last_name", "pk")[:limit]
+    )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.events import on_commit_publish, send_events_now
+from apps.core.exceptions import RateLimited
 from apps.core.text import clean_line, clean_text
 from apps.posts.models import Post
 from apps.posts.permissions import can_read_post
@@ -25,10 +26,6 @@ from .selectors import message_get, participation_get
 
 CLIENT_ID_MAX = 64
 GROUP_SIZE_MAX = 500
-
-
-class RateLimited(Exception):
-    """Too many messages in too short a time."""
 
 
 def _next_seq() -> int:

@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .exceptions import RateLimited
+
 
 class StrictCharField(serializers.CharField):
     """A CharField that takes only JSON strings: DRF would store the number 42 as "42"."""
@@ -15,7 +17,10 @@ class StrictCharField(serializers.CharField):
 
 
 def exception_handler(exc, context):
-    """Service-layer ValidationErrors become 400 answers with field messages."""
+    """Service-layer ValidationErrors become 400 answers with field messages, RateLimited a
+    429."""
+    if isinstance(exc, RateLimited):
+        exc = exceptions.Throttled(detail=str(exc))
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             detail = {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}

@@ -13,6 +13,7 @@ from apps.chat import selectors as chat_selectors
 from apps.chat import services as chat_services
 from apps.chat.frames import change_frame
 from apps.core.events import user_group
+from apps.core.exceptions import RateLimited
 from apps.posts.live import feed_group, post_group
 from apps.posts.permissions import can_read_post, reader_scope
 
@@ -76,7 +77,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.accept()
         await database_sync_to_async(presence.socket_opened)(self.user_id)
         self.heard_at = time.monotonic()
-        await self.send_frame({"type": "hello", "protocol": PROTOCOL_VERSION, "user": user.pk})
+        cursor = await database_sync_to_async(chat_selectors.latest_cursor)()
+        await self.send_frame(
+            {"type": "hello", "protocol": PROTOCOL_VERSION, "user": user.pk, "cursor": cursor}
+        )
 
     async def disconnect(self, code):
         if not hasattr(self, "groups_joined"):
@@ -113,7 +117,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.send_error("not_found", "No such conversation or message.", ref=ref)
         except PermissionDenied as exc:
             await self.send_error("forbidden", str(exc) or "Not allowed.", ref=ref)
-        except chat_services.RateLimited as exc:
+        except RateLimited as exc:
             await self.send_error("rate_limited", str(exc), ref=ref)
         except ValidationError as exc:
             fields = exc.message_dict if hasattr(exc, "error_dict") else {}
@@ -131,7 +135,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         """Everything changed after the cursor, in order, then a sync frame with the cursor
         to ask from next time and the unread counts."""
         cursor = _int(frame, "cursor")
-        changes, unread, total = await database_sync_to_async(self._changes)(cursor)
+        changes, unread, total, muted = await database_sync_to_async(self._changes)(cursor)
         for change in changes:
             await self.send_frame(change)
             cursor = change["cursor"]
@@ -142,6 +146,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 "more": len(changes) >= chat_selectors.SYNC_BATCH,
                 "unread": {str(pk): count for pk, count in unread.items()},
                 "unread_total": total,
+                "muted": muted,
             }
         )
 
@@ -152,6 +157,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             frames,
             chat_selectors.unread_counts(user=self.user),
             chat_selectors.unread_total(user=self.user),
+            chat_selectors.muted_conversations(user=self.user),
         )
 
     async def handle_send(self, frame: dict):

@@ -60,7 +60,7 @@ async def test_token_user_gets_hello_and_pong():
     communicator, connected = await _connect(token=key)
     assert connected
     hello = await communicator.receive_json_from(timeout=3)
-    assert hello == {"type": "hello", "protocol": 2, "user": user.pk}
+    assert hello == {"type": "hello", "protocol": 2, "user": user.pk, "cursor": 0}
     await communicator.send_json_to({"type": "ping", "ref": 7})
     assert await communicator.receive_json_from(timeout=3) == {"type": "pong", "ref": 7}
     await communicator.disconnect()
