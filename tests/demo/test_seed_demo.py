@@ -148,3 +148,27 @@ def test_some_posts_have_photos_stored_as_clean_jpegs():
                 image.verify()
         with photo.image.open("rb") as handle, Image.open(handle) as image:
             assert image.size == (photo.width, photo.height)
+
+
+def test_demo_conversations_are_replaced_not_doubled_and_keep_real_ones():
+    from apps.chat import services as chat_services
+    from apps.chat.models import Conversation, Message
+
+    output = seed()
+    first = (Conversation.objects.count(), Message.objects.count())
+    assert first == (3, 11)
+    assert "Chat: 3 conversations, 11 messages" in output.splitlines()
+    answer = Message.objects.exclude(post=None).get()
+    assert answer.post.title == "Biete Rasenmäher zum Ausleihen"
+    group = Conversation.objects.get(kind="group")
+    assert group.participants.count() == 4
+    # A real resident writes to a demo person between the runs: that conversation stays.
+    anna = User.objects.get(email=feed.ANNA)
+    resident = UserFactory(home_municipality=anna.home_municipality)
+    real = chat_services.conversation_start_direct(user=resident, other_id=anna.pk)
+    chat_services.message_send(user=resident, conversation_id=real.pk, body="Hallo", client_id="x")
+
+    seed()
+
+    assert (Conversation.objects.count(), Message.objects.count()) == (4, 12)
+    assert Message.objects.filter(conversation=real).count() == 1

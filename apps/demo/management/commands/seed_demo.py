@@ -1,5 +1,5 @@
 """Fill an installation with three neighbouring demo municipalities, their people and a lively
-village feed (see apps/demo/feed.py).
+village feed (apps/demo/feed.py) and conversations (apps/demo/chat.py).
 
 Safe to run again: it finds what it made before and brings it back to the demo state."""
 
@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.demo.chat import ChatSummary, seed_chats
 from apps.demo.feed import FeedSummary, seed_feed
 from apps.places.models import InvitationCode, Municipality, MunicipalityRole
 
@@ -68,8 +69,8 @@ ADMIN_EMAIL = "admin@dorffunk.example"
 
 class Command(BaseCommand):
     help = (
-        "Create or refresh the demo municipalities, demo people and their village feed, and "
-        "print how to log in."
+        "Create or refresh the demo municipalities, demo people, their village feed and "
+        "conversations, and print how to log in."
     )
 
     @transaction.atomic
@@ -109,7 +110,8 @@ class Command(BaseCommand):
             },
         )
         feed = seed_feed(people=people, now=now)
-        self._print(rows, feed)
+        chats = seed_chats(people=people, now=now)
+        self._print(rows, feed, chats)
 
     def _person(self, email, first, last, municipality, now) -> User:
         user = User.objects.filter(email__iexact=email).first() or User(email=email)
@@ -123,7 +125,7 @@ class Command(BaseCommand):
         user.save()
         return user
 
-    def _print(self, rows, feed: FeedSummary) -> None:
+    def _print(self, rows, feed: FeedSummary, chats: ChatSummary) -> None:
         out = self.stdout
         out.write(self.style.SUCCESS("Demo data is ready."))
         out.write(f"Password for every demo account: {DEMO_PASSWORD}")
@@ -133,3 +135,4 @@ class Command(BaseCommand):
         out.write(f"  {ADMIN_EMAIL.ljust(width)}  site staff (admin at /verwaltung/)")
         out.write(f"Invitation code for Kirchwald: {DEMO_INVITATION_CODE}")
         out.write(str(feed))
+        out.write(str(chats))
