@@ -251,7 +251,33 @@
       content.innerHTML = message.body_html;
     }
     item.appendChild(content);
+    if (message.can_change && chat) { item.appendChild(changeActions(message)); }
     return item;
+  }
+
+  // The same edit link and delete form the server renders under one's own fresh messages.
+  function changeActions(message) {
+    var base = "/nachrichten/" + message.conversation + "/" + message.id + "/";
+    var actions = document.createElement("p");
+    actions.className = "message-actions";
+    var edit = document.createElement("a");
+    edit.href = base + "bearbeiten/";
+    edit.textContent = text.edit;
+    actions.appendChild(edit);
+    actions.appendChild(document.createTextNode(" "));
+    var form = document.createElement("form");
+    form.method = "post";
+    form.action = base + "loeschen/";
+    form.className = "inline-form";
+    var token = document.querySelector("input[name=csrfmiddlewaretoken]");
+    if (token) { form.appendChild(token.cloneNode()); }
+    var button = document.createElement("button");
+    button.type = "submit";
+    button.className = "link-button";
+    button.textContent = text.remove;
+    form.appendChild(button);
+    actions.appendChild(form);
+    return actions;
   }
 
   function showMessage(message) {
@@ -261,9 +287,6 @@
     var element = messageElement(message);
     var existing = document.getElementById("message-" + message.id);
     if (existing) {
-      // Keep the server-rendered edit and delete links while they still apply.
-      var actions = existing.querySelector(".message-actions");
-      if (actions && message.can_change) { element.appendChild(actions); }
       existing.replaceWith(element);
       return;
     }

@@ -72,6 +72,11 @@ def test_two_residents_chat_live_and_nothing_is_lost_offline(
     expect(messages(greta_page)).to_have_text(["Hallo Karl, hast du morgen Zeit?", "Ja, ab zehn."])
     expect(greta_page.locator(".message--pending")).to_have_count(0)
     expect(karl_page.locator(".message--pending")).to_have_count(0)
+    # Own fresh messages offer editing and deleting, also when they came in live.
+    expect(greta_page.locator("#messages .message--own .message-actions a")).to_have_text(
+        ["Bearbeiten"]
+    )
+    expect(karl_page.locator("#messages .message-actions")).to_have_count(1)
 
     # Karl loses his connection; the page says so.
     karl_page.context.set_offline(True)
