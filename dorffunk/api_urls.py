@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from apps.accounts import api as accounts_api
 from apps.chat import api as chat_api
@@ -89,4 +89,7 @@ urlpatterns = [
         name="conversation_message_detail",
     ),
     path("conversations/<int:pk>/read/", chat_api.ReadView.as_view(), name="conversation_read"),
+    path("", include("apps.townhall.api_urls")),
+    path("", include("apps.events.api_urls")),
+    path("", include("apps.concerns.api_urls")),
 ]

@@ -84,6 +84,9 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.posts",
     "apps.chat",
+    "apps.townhall",
+    "apps.events",
+    "apps.concerns",
     "apps.realtime",
     "apps.demo",
 ]

@@ -37,6 +37,9 @@ class Municipality(models.Model):
         _("Registrierung"), max_length=16, choices=SignupPolicy.choices, default=SignupPolicy.OPEN
     )
     netiquette = models.TextField(_("Netiquette"), blank=True, max_length=5000)
+    residents_may_create_events = models.BooleanField(
+        _("Bewohner dürfen Veranstaltungen anlegen"), default=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
