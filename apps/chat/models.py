@@ -30,6 +30,9 @@ class Conversation(models.Model):
         "Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     last_activity_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The change-log number of this conversation's latest change. Each change's frame says
+    # the one before it, so a socket sees when a frame between them never arrived.
+    last_seq = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("Unterhaltung")

@@ -120,7 +120,8 @@ def messages_page(
         rows = list(qs.filter(id__gt=after).order_by("id")[: limit + 1])
         has_newer = len(rows) > limit
         rows = rows[:limit]
-        return MessagePage(messages=rows, has_older=True, has_newer=has_newer)
+        has_older = qs.filter(id__lte=after).exists()
+        return MessagePage(messages=rows, has_older=has_older, has_newer=has_newer)
     if before is not None:
         qs = qs.filter(id__lt=before)
     rows = list(qs.order_by("-id")[: limit + 1])
@@ -157,6 +158,29 @@ def changes_since(*, user, cursor: int, limit: int = SYNC_BATCH) -> list[Message
         Message.objects.filter(conversation__participants__user=user, seq__gt=cursor)
         .select_related("author", "post")
         .order_by("seq")[:limit]
+    )
+
+
+def conversation_changes(*, user, conversation_id: int, after: int) -> list[Message]:
+    """Changes of one of the user's conversations after a cursor, in order: what a socket
+    fetches when it sees that a frame in between never arrived."""
+    return list(
+        Message.objects.filter(
+            conversation_id=conversation_id,
+            conversation__participants__user=user,
+            seq__gt=after,
+        )
+        .select_related("author", "post")
+        .order_by("seq")[:SYNC_BATCH]
+    )
+
+
+def conversation_cursors(*, user) -> dict[int, int]:
+    """{conversation id: cursor of its latest change} for the user's conversations."""
+    return dict(
+        Participant.objects.filter(user=user).values_list(
+            "conversation_id", "conversation__last_seq"
+        )
     )
 
 

@@ -47,7 +47,17 @@ def _lock(conversation_id: int) -> Conversation:
     return Conversation.objects.select_for_update().get(pk=conversation_id)
 
 
-def _publish_change(message: Message, frame_of=frames.change_frame) -> None:
+def _take_seq(conversation: Conversation) -> tuple[int, int]:
+    """The next change-log number for a change of this (locked) conversation, and the number
+    of its change before."""
+    seq = _next_seq()
+    previous = conversation.last_seq
+    conversation.last_seq = seq
+    Conversation.objects.filter(pk=conversation.pk).update(last_seq=seq)
+    return previous, seq
+
+
+def _publish_change(message: Message, previous: int) -> None:
     """After commit, the message's frame to everyone taking part then."""
     message_id = message.pk
 
@@ -57,7 +67,8 @@ def _publish_change(message: Message, frame_of=frames.change_frame) -> None:
             "user_id", "unread_count"
         )
         for user_id, unread in rows:
-            frame = frame_of(fresh, viewer_id=user_id)
+            frame = frames.change_frame(fresh, viewer_id=user_id)
+            frame["previous"] = previous
             frame["unread"] = unread
             yield user_id, frame
 
@@ -315,13 +326,14 @@ def message_send(*, user, conversation_id, body, client_id, post_id=None) -> tup
             Participant.objects.filter(conversation=conversation).exclude(user=user).update(
                 unread_count=F("unread_count") + 1
             )
+            previous, seq = _take_seq(conversation)
             message = Message.objects.create(
                 conversation=conversation,
                 author=user,
                 body=body,
                 client_id=client_id,
                 post=post,
-                seq=_next_seq(),
+                seq=seq,
             )
             Participant.objects.filter(conversation=conversation, user=user).update(
                 last_read_message_id=message.pk, unread_count=0
@@ -329,7 +341,7 @@ def message_send(*, user, conversation_id, body, client_id, post_id=None) -> tup
             conversation.last_message = message
             conversation.last_activity_at = message.created_at
             conversation.save(update_fields=["last_message", "last_activity_at"])
-            _publish_change(message)
+            _publish_change(message, previous)
     except IntegrityError:
         # The same send arriving twice at once: the first one stands.
         existing = Message.objects.filter(author=user, client_id=client_id).first()
@@ -340,6 +352,8 @@ def message_send(*, user, conversation_id, body, client_id, post_id=None) -> tup
 
 
 def _own_changeable(user, message_id) -> Message:
+    if not can_chat(user):
+        raise PermissionDenied(_("Bitte bestätige zuerst deine E-Mail-Adresse."))
     message = message_get(user=user, message_id=message_id)
     if message.author_id != user.pk:
         raise PermissionDenied(_("Nur wer eine Nachricht geschrieben hat, kann sie ändern."))
@@ -356,12 +370,11 @@ def message_edit(*, user, message_id, body) -> Message:
     if body == message.body:
         return message
     with transaction.atomic():
-        _lock(message.conversation_id)
+        previous, message.seq = _take_seq(_lock(message.conversation_id))
         message.body = body
         message.edited_at = timezone.now()
-        message.seq = _next_seq()
         message.save(update_fields=["body", "edited_at", "seq"])
-        _publish_change(message)
+        _publish_change(message, previous)
     return message
 
 
@@ -369,16 +382,15 @@ def message_delete(*, user, message_id) -> Message:
     """The message keeps its place as "deleted"; its text is gone."""
     message = _own_changeable(user, message_id)
     with transaction.atomic():
-        _lock(message.conversation_id)
+        previous, message.seq = _take_seq(_lock(message.conversation_id))
         message.body = ""
         message.deleted_at = timezone.now()
-        message.seq = _next_seq()
         message.save(update_fields=["body", "deleted_at", "seq"])
         # Whoever had not read it yet has one unread message less.
         Participant.objects.filter(
             conversation_id=message.conversation_id, last_read_message_id__lt=message.pk
         ).exclude(user_id=message.author_id).update(unread_count=Greatest(F("unread_count") - 1, 0))
-        _publish_change(message)
+        _publish_change(message, previous)
     return message
 
 

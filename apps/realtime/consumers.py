@@ -2,6 +2,7 @@
 
 import json
 import time
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -21,6 +22,8 @@ from . import presence
 
 PROTOCOL_VERSION = 2
 
+CHANGE_FRAMES = {"chat.message", "chat.message_edited", "chat.message_deleted"}
+
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_ABUSE = 4408
 
@@ -29,6 +32,21 @@ TYPING_INTERVAL = 3.0
 # Presence is refreshed at most this often per socket.
 HEARD_INTERVAL = 20.0
 WATCHED_POSTS_MAX = 5
+
+
+def board_group(municipality_id: int) -> str:
+    """The sockets of a municipality's notice board (Digitaler Schaukasten)."""
+    return f"board.{municipality_id}"
+
+
+def _board_municipality(scope):
+    """The municipality of `?board=<slug>`, or None."""
+    from apps.places.models import Municipality
+
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("board")
+    if not values or len(values[0]) > 100:
+        return None
+    return Municipality.objects.filter(slug=values[0]).only("pk", "slug").first()
 
 
 class FrameError(Exception):
@@ -60,34 +78,49 @@ def _str(frame: dict, name: str) -> str:
 class LiveConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
+        board = await database_sync_to_async(_board_municipality)(self.scope)
+        self.bad_frames = 0
+        self.groups_joined = set()
+        self.user = None
+        self.conversation_seq: dict[int, int] = {}
         if user is None or not user.is_authenticated:
-            # Accept first, so the client sees our close code rather than a bare 403.
+            if board is None:
+                # Accept first, so the client sees our close code rather than a bare 403.
+                await self.accept()
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+                return
+            # A notice-board screen: no login, nothing but the board's notices.
+            await self.join(board_group(board.pk))
             await self.accept()
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.send_frame(
+                {"type": "hello", "protocol": PROTOCOL_VERSION, "board": board.slug}
+            )
             return
         self.user = user
         self.user_id = user.pk
-        self.groups_joined = {user_group(user.pk)}
-        self.bad_frames = 0
         self.typing_sent: dict[int, float] = {}
         self.heard_at = 0.0
         self.feed_scope = None
         self.watched_posts: list[int] = []
-        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
+        await self.join(user_group(user.pk))
+        if board is not None:
+            await self.join(board_group(board.pk))
         await self.accept()
         await database_sync_to_async(presence.socket_opened)(self.user_id)
         self.heard_at = time.monotonic()
         cursor = await database_sync_to_async(chat_selectors.latest_cursor)()
+        self.conversation_seq = await database_sync_to_async(chat_selectors.conversation_cursors)(
+            user=user
+        )
         await self.send_frame(
             {"type": "hello", "protocol": PROTOCOL_VERSION, "user": user.pk, "cursor": cursor}
         )
 
     async def disconnect(self, code):
-        if not hasattr(self, "groups_joined"):
-            return
-        for group in self.groups_joined:
+        for group in getattr(self, "groups_joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
-        await database_sync_to_async(presence.socket_closed)(self.user_id)
+        if getattr(self, "user", None) is not None:
+            await database_sync_to_async(presence.socket_closed)(self.user_id)
 
     async def receive(self, text_data=None, bytes_data=None):
         raw = text_data if text_data is not None else bytes_data
@@ -100,10 +133,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             return await self.reject_frame("bad_frame", "A frame is an object with a type.")
         handler = self.handlers.get(frame["type"])
+        if self.user is None and frame["type"] != "ping":
+            # A notice-board socket only listens.
+            handler = None
         if handler is None:
             return await self.reject_frame("unknown_type", f"Unknown frame type {frame['type']!r}.")
         now = time.monotonic()
-        if now - self.heard_at > HEARD_INTERVAL:
+        if self.user is not None and now - self.heard_at > HEARD_INTERVAL:
             self.heard_at = now
             await database_sync_to_async(presence.socket_heard)(self.user_id)
         ref = frame.get("ref") if isinstance(frame.get("ref"), str | int) else None
@@ -135,10 +171,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
         """Everything changed after the cursor, in order, then a sync frame with the cursor
         to ask from next time and the unread counts."""
         cursor = _int(frame, "cursor")
-        changes, unread, total, muted = await database_sync_to_async(self._changes)(cursor)
+        known, changes, unread, total, muted = await database_sync_to_async(self._changes)(cursor)
         for change in changes:
             await self.send_frame(change)
             cursor = change["cursor"]
+            conversation = change["message"]["conversation"]
+            known[conversation] = max(known.get(conversation, 0), cursor)
+        self.conversation_seq = known
         await self.send_frame(
             {
                 "type": "sync",
@@ -151,9 +190,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
         )
 
     def _changes(self, cursor: int):
+        # Read before the changes: whatever commits in between is among the changes.
+        known = chat_selectors.conversation_cursors(user=self.user)
         messages = chat_selectors.changes_since(user=self.user, cursor=cursor)
         frames = [change_frame(message, viewer_id=self.user_id) for message in messages]
         return (
+            known,
             frames,
             chat_selectors.unread_counts(user=self.user),
             chat_selectors.unread_total(user=self.user),
@@ -284,7 +326,41 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def event_frame(self, message: dict):
         """A frame published by a service (apps.core.events) for this user."""
-        await self.send_frame(message["frame"])
+        frame = message["frame"]
+        kind = frame.get("type")
+        if kind in CHANGE_FRAMES:
+            return await self.chat_change(frame)
+        if kind == "chat.left":
+            self.conversation_seq.pop(frame["conversation"], None)
+        await self.send_frame(frame)
+
+    async def chat_change(self, frame: dict):
+        """Every change of a conversation says the one before it. A socket that knows where a
+        conversation stands drops what it has already sent, and when a change in between never
+        arrived (Redis was away a moment, and the layer reconnected by itself), fetches what
+        is missing from the database first, in order. A client's cursor therefore never moves
+        past a change it has not seen."""
+        conversation = frame["message"]["conversation"]
+        known = self.conversation_seq.get(conversation)
+        if known is not None:
+            if frame["cursor"] <= known:
+                return
+            if frame.get("previous", known) > known:
+                missing = await database_sync_to_async(self._missing)(conversation, known)
+                for change in missing:
+                    change["unread"] = frame.get("unread")
+                    await self.send_frame(change)
+                if missing:
+                    self.conversation_seq[conversation] = missing[-1]["cursor"]
+                    return
+        self.conversation_seq[conversation] = frame["cursor"]
+        await self.send_frame(frame)
+
+    def _missing(self, conversation_id: int, after: int) -> list[dict]:
+        messages = chat_selectors.conversation_changes(
+            user=self.user, conversation_id=conversation_id, after=after
+        )
+        return [change_frame(message, viewer_id=self.user_id) for message in messages]
 
     async def feed_post(self, message: dict):
         """A new post in a municipality this socket watches; posts limited to their own
