@@ -128,3 +128,44 @@ async def test_published_event_reaches_only_its_recipient():
     assert await bob_socket.receive_nothing(timeout=0.3)
     await alice_socket.disconnect()
     await bob_socket.disconnect()
+
+
+# --- notice-board sockets -------------------------------------------------------------------
+
+
+async def test_a_notice_board_listens_without_login_and_may_only_ping():
+    from apps.core.events import publish_to_groups
+    from apps.realtime.consumers import board_group
+    from tests.factories import MunicipalityFactory
+
+    village = await sync_to_async(MunicipalityFactory)(slug="lindenbach")
+    communicator, connected = await _connect(path="/ws/?board=lindenbach")
+    assert connected
+    try:
+        assert await communicator.receive_json_from(timeout=5) == {
+            "type": "hello",
+            "protocol": 2,
+            "board": "lindenbach",
+        }
+        frame = {"type": "event.frame", "frame": {"type": "board.changed"}}
+        await sync_to_async(publish_to_groups)([(board_group(village.pk), frame)])
+        assert await communicator.receive_json_from(timeout=5) == {"type": "board.changed"}
+
+        await communicator.send_json_to({"type": "resync", "cursor": 0})
+        refused = await communicator.receive_json_from(timeout=5)
+        assert refused["type"] == "error" and refused["code"] == "unknown_type"
+        await communicator.send_json_to({"type": "ping", "ref": 1})
+        assert await communicator.receive_json_from(timeout=5) == {"type": "pong", "ref": 1}
+    finally:
+        await communicator.disconnect()
+
+
+@pytest.mark.parametrize("query", ["board=nirgendwo", "board=", "board=" + "x" * 200])
+async def test_a_notice_board_of_no_municipality_is_closed_like_anonymous(query):
+    communicator, connected = await _connect(path=f"/ws/?{query}")
+    assert connected
+    try:
+        closed = await communicator.receive_output(timeout=5)
+        assert closed == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+    finally:
+        await communicator.disconnect()
