@@ -22,7 +22,7 @@ from . import frames
 from .models import EDIT_WINDOW, MESSAGE_MAX, TITLE_MAX, Conversation, Message, Participant
 from .permissions import can_chat, can_message
 from .ratelimit import allow_message
-from .selectors import message_get, participation_get
+from .selectors import ID_LIMIT, message_get, participation_get
 
 CLIENT_ID_MAX = 64
 GROUP_SIZE_MAX = 500
@@ -96,7 +96,7 @@ def _people(user_ids: Sequence) -> list:
     User = get_user_model()
     ids = set()
     for value in user_ids:
-        if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < ID_LIMIT:
             raise ValidationError({"participants": _("Ungültige Person.")})
         ids.add(value)
     people = list(User.objects.filter(pk__in=ids))

@@ -243,3 +243,11 @@ def test_older_messages_are_a_link_away(client, direct, anna, settings):
 
     assert page.context["page"].has_older
     assert [m.body for m in older.context["page"].messages] == [f"N{n}" for n in range(5)]
+
+
+def test_writing_to_a_huge_or_missing_person_id_is_refused_not_a_500(client, anna):
+    signed_in(client, anna)
+    for user_id in (10**30, 987654):
+        response = client.post(reverse("chat:start_direct", args=[user_id]), follow=True)
+        assert response.status_code == 200
+    assert Conversation.objects.count() == 0
