@@ -1,5 +1,7 @@
 """How a message looks on the wire: the same dict in the API, in live frames and in resync."""
 
+import json
+
 from django.urls import reverse
 
 from apps.core.rendering import render_plain_text
@@ -12,7 +14,7 @@ def _time(value) -> str | None:
     return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
-def message_data(message: Message, *, viewer_id: int) -> dict:
+def message_data(message: Message, *, viewer_id: int | None) -> dict:
     """A deleted message keeps its place and author but loses its text."""
     deleted = message.deleted_at is not None
     post = message.post
@@ -46,7 +48,7 @@ FRAME_EDITED = "chat.message_edited"
 FRAME_DELETED = "chat.message_deleted"
 
 
-def change_frame(message: Message, *, viewer_id: int) -> dict:
+def change_frame(message: Message, *, viewer_id: int | None) -> dict:
     """The frame of a message's latest change; in resync, the same frame it had live."""
     if message.deleted_at is not None:
         kind = FRAME_DELETED
@@ -58,4 +60,29 @@ def change_frame(message: Message, *, viewer_id: int) -> dict:
         "type": kind,
         "cursor": message.seq,
         "message": message_data(message, viewer_id=viewer_id),
+    }
+
+
+def conversation_group(conversation_id: int) -> str:
+    """The sockets of everyone taking part in a conversation: a change is published there
+    once, whatever the number of participants."""
+    return f"conversation.{conversation_id}"
+
+
+def shared_change(message: Message, *, previous: int) -> dict:
+    """The channel-layer message of a change for the conversation's group: the frame as
+    JSON text, built once for the author's sockets and once for everyone else's, so a socket
+    only passes text on."""
+    texts = {}
+    for audience, viewer_id in (("author_text", message.author_id), ("text", None)):
+        frame = change_frame(message, viewer_id=viewer_id)
+        frame["previous"] = previous
+        texts[audience] = json.dumps(frame, separators=(",", ":"))
+    return {
+        "type": "conversation.change",
+        "conversation": message.conversation_id,
+        "author": message.author_id,
+        "cursor": message.seq,
+        "previous": previous,
+        **texts,
     }

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.events import on_commit_publish, send_events_now
+from apps.core.events import on_commit_publish, publish_to_groups, send_events_now
 from apps.core.exceptions import RateLimited
 from apps.core.text import clean_line, clean_text
 from apps.posts.models import Post
@@ -58,21 +58,11 @@ def _take_seq(conversation: Conversation) -> tuple[int, int]:
 
 
 def _publish_change(message: Message, previous: int) -> None:
-    """After commit, the message's frame to everyone taking part then."""
-    message_id = message.pk
-
-    def build():
-        fresh = Message.objects.select_related("author", "post").get(pk=message_id)
-        rows = Participant.objects.filter(conversation_id=fresh.conversation_id).values_list(
-            "user_id", "unread_count"
-        )
-        for user_id, unread in rows:
-            frame = frames.change_frame(fresh, viewer_id=user_id)
-            frame["previous"] = previous
-            frame["unread"] = unread
-            yield user_id, frame
-
-    on_commit_publish(lambda: list(build()))
+    """After commit, the change once to the conversation's group. Built now, from what the
+    transaction wrote, so publishing reads nothing."""
+    group = frames.conversation_group(message.conversation_id)
+    shared = frames.shared_change(message, previous=previous)
+    transaction.on_commit(lambda: publish_to_groups([(group, shared)]))
 
 
 def _publish_to_participants(conversation_id: int, frame: dict) -> None:
@@ -85,8 +75,16 @@ def _publish_to_participants(conversation_id: int, frame: dict) -> None:
     on_commit_publish(build)
 
 
-def _conversation_frame(conversation_id: int, kind: str) -> dict:
-    return {"type": kind, "conversation": conversation_id}
+def _conversation_frame(conversation_id: int, kind: str, **extra) -> dict:
+    return {"type": kind, "conversation": conversation_id, **extra}
+
+
+def _publish_joined(conversation: Conversation, user_ids: Sequence[int]) -> None:
+    """Tells the sockets of people who now take part to listen to the conversation; the
+    cursor says where it stands, so a socket fetches what it changed before it listened."""
+    frame = _conversation_frame(conversation.pk, "chat.joined", cursor=conversation.last_seq)
+    ids = list(user_ids)
+    on_commit_publish(lambda: [(user_id, frame) for user_id in ids])
 
 
 # --- conversations --------------------------------------------------------------------------
@@ -127,6 +125,7 @@ def conversation_start_direct(*, user, other_id: int) -> Conversation:
             Participant.objects.bulk_create(
                 [Participant(conversation=conversation, user_id=pk) for pk in (low, high)]
             )
+            _publish_joined(conversation, (low, high))
     except IntegrityError:
         # Both started it at the same moment: the other one's stands.
         existing = Conversation.objects.filter(direct_key=key).first()
@@ -167,9 +166,7 @@ def conversation_create_group(*, user, title: str, participant_ids: Sequence) ->
         Participant.objects.bulk_create(
             [Participant(conversation=conversation, user=person) for person in [user, *others]]
         )
-        _publish_to_participants(
-            conversation.pk, _conversation_frame(conversation.pk, "chat.joined")
-        )
+        _publish_joined(conversation, [person.pk for person in [user, *others]])
     return conversation
 
 
@@ -183,7 +180,7 @@ def participants_add(*, user, conversation_id, participant_ids: Sequence) -> Con
     if not all(can_message(user, person) for person in people):
         raise PermissionDenied(_("Du kannst nicht alle diese Personen hinzufügen."))
     with transaction.atomic():
-        _lock(conversation.pk)
+        conversation = _lock(conversation.pk)
         present = set(
             Participant.objects.filter(conversation=conversation).values_list("user_id", flat=True)
         )
@@ -199,8 +196,9 @@ def participants_add(*, user, conversation_id, participant_ids: Sequence) -> Con
                 for person in new
             ]
         )
+        _publish_joined(conversation, [person.pk for person in new])
         _publish_to_participants(
-            conversation.pk, _conversation_frame(conversation.pk, "chat.joined")
+            conversation.pk, _conversation_frame(conversation.pk, "chat.changed")
         )
     return conversation
 
@@ -218,6 +216,11 @@ def conversation_leave(*, user, conversation_id) -> None:
         participation.delete()
         frame = _conversation_frame(conversation_id, "chat.left")
         on_commit_publish(lambda: [(user.pk, frame)])
+        # Also where the conversation's changes go, so a socket reading that group sees the
+        # leaving in order with them.
+        left = {"type": "conversation.left", "conversation": conversation_id, "user": user.pk}
+        group = frames.conversation_group(conversation_id)
+        transaction.on_commit(lambda: publish_to_groups([(group, left)]))
         _publish_to_participants(
             conversation_id, _conversation_frame(conversation_id, "chat.changed")
         )
@@ -321,12 +324,7 @@ def message_send(*, user, conversation_id, body, client_id, post_id=None) -> tup
     try:
         with transaction.atomic():
             conversation = _lock(participation.conversation_id)
-            if not Participant.objects.filter(conversation=conversation, user=user).exists():
-                raise Http404
-            Participant.objects.filter(conversation=conversation).exclude(user=user).update(
-                unread_count=F("unread_count") + 1
-            )
-            previous, seq = _take_seq(conversation)
+            previous, seq = conversation.last_seq, _next_seq()
             message = Message.objects.create(
                 conversation=conversation,
                 author=user,
@@ -335,12 +333,17 @@ def message_send(*, user, conversation_id, body, client_id, post_id=None) -> tup
                 post=post,
                 seq=seq,
             )
-            Participant.objects.filter(conversation=conversation, user=user).update(
+            # Still taking part (not left in the meantime): the sender has read everything.
+            if not Participant.objects.filter(conversation=conversation, user=user).update(
                 last_read_message_id=message.pk, unread_count=0
+            ):
+                raise Http404
+            Participant.objects.filter(conversation=conversation).exclude(user=user).update(
+                unread_count=F("unread_count") + 1
             )
-            conversation.last_message = message
-            conversation.last_activity_at = message.created_at
-            conversation.save(update_fields=["last_message", "last_activity_at"])
+            Conversation.objects.filter(pk=conversation.pk).update(
+                last_seq=seq, last_message=message, last_activity_at=message.created_at
+            )
             _publish_change(message, previous)
     except IntegrityError:
         # The same send arriving twice at once: the first one stands.

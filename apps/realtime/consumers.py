@@ -12,7 +12,7 @@ from django.http import Http404
 
 from apps.chat import selectors as chat_selectors
 from apps.chat import services as chat_services
-from apps.chat.frames import change_frame
+from apps.chat.frames import change_frame, conversation_group
 from apps.core.events import user_group
 from apps.core.exceptions import RateLimited
 from apps.posts.live import feed_group, post_group
@@ -22,7 +22,6 @@ from . import presence
 
 PROTOCOL_VERSION = 2
 
-CHANGE_FRAMES = {"chat.message", "chat.message_edited", "chat.message_deleted"}
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_ABUSE = 4408
@@ -109,8 +108,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await database_sync_to_async(presence.socket_opened)(self.user_id)
         self.heard_at = time.monotonic()
         cursor = await database_sync_to_async(chat_selectors.latest_cursor)()
-        self.conversation_seq = await database_sync_to_async(chat_selectors.conversation_cursors)(
-            user=user
+        await self.follow_conversations(
+            await database_sync_to_async(chat_selectors.conversation_cursors)(user=user)
         )
         await self.send_frame(
             {"type": "hello", "protocol": PROTOCOL_VERSION, "user": user.pk, "cursor": cursor}
@@ -177,7 +176,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             cursor = change["cursor"]
             conversation = change["message"]["conversation"]
             known[conversation] = max(known.get(conversation, 0), cursor)
-        self.conversation_seq = known
+        await self.follow_conversations(known)
         await self.send_frame(
             {
                 "type": "sync",
@@ -328,33 +327,65 @@ class LiveConsumer(AsyncWebsocketConsumer):
         """A frame published by a service (apps.core.events) for this user."""
         frame = message["frame"]
         kind = frame.get("type")
-        if kind in CHANGE_FRAMES:
-            return await self.chat_change(frame)
+        if kind == "chat.joined":
+            await self.send_frame(frame)
+            return await self.conversation_joined(frame["conversation"], frame.get("cursor", 0))
         if kind == "chat.left":
-            self.conversation_seq.pop(frame["conversation"], None)
+            await self.unfollow(frame["conversation"])
         await self.send_frame(frame)
 
-    async def chat_change(self, frame: dict):
-        """Every change of a conversation says the one before it. A socket that knows where a
-        conversation stands drops what it has already sent, and when a change in between never
-        arrived (Redis was away a moment, and the layer reconnected by itself), fetches what
-        is missing from the database first, in order. A client's cursor therefore never moves
-        past a change it has not seen."""
-        conversation = frame["message"]["conversation"]
-        known = self.conversation_seq.get(conversation)
-        if known is not None:
-            if frame["cursor"] <= known:
-                return
-            if frame.get("previous", known) > known:
-                missing = await database_sync_to_async(self._missing)(conversation, known)
-                for change in missing:
-                    change["unread"] = frame.get("unread")
-                    await self.send_frame(change)
-                if missing:
-                    self.conversation_seq[conversation] = missing[-1]["cursor"]
-                    return
-        self.conversation_seq[conversation] = frame["cursor"]
-        await self.send_frame(frame)
+    # --- conversations: one group each, and where each stands --------------------------------
+
+    async def follow_conversations(self, cursors: dict[int, int]):
+        """Listen to exactly these conversations, each known up to its cursor."""
+        for conversation_id in set(self.conversation_seq) - set(cursors):
+            await self.leave(conversation_group(conversation_id))
+        for conversation_id in set(cursors) - set(self.conversation_seq):
+            await self.join(conversation_group(conversation_id))
+        self.conversation_seq = dict(cursors)
+
+    async def unfollow(self, conversation_id: int):
+        if self.conversation_seq.pop(conversation_id, None) is not None:
+            await self.leave(conversation_group(conversation_id))
+
+    async def conversation_joined(self, conversation_id: int, cursor: int):
+        """Someone added this user to a conversation (or started one with them): listen to it,
+        then fetch what changed in it before the listening began."""
+        if conversation_id in self.conversation_seq:
+            return
+        self.conversation_seq[conversation_id] = cursor
+        await self.join(conversation_group(conversation_id))
+        await self.send_missing(conversation_id, cursor)
+
+    async def conversation_change(self, message: dict):
+        """A change published once to the conversation's group. Every change names the one
+        before it: a socket drops what it has already sent (in a resync), and when a change in
+        between never arrived (Redis gone for a moment: the pub/sub layer resubscribes by
+        itself and the socket stays open) it sends the missing changes from the database
+        first. A client's cursor therefore never moves past a change it has not seen."""
+        conversation_id = message["conversation"]
+        known = self.conversation_seq.get(conversation_id)
+        if known is None or message["cursor"] <= known:
+            # Not (or no longer) taking part, or already sent.
+            return
+        if message["previous"] > known:
+            return await self.send_missing(conversation_id, known)
+        self.conversation_seq[conversation_id] = message["cursor"]
+        own = message["author"] == self.user_id
+        await self.send(text_data=message["author_text"] if own else message["text"])
+
+    async def conversation_left(self, message: dict):
+        """Someone left; if it was this user, nothing more of the conversation goes out, even
+        before the chat.left frame on their own group arrives."""
+        if message["user"] == self.user_id:
+            await self.unfollow(message["conversation"])
+
+    async def send_missing(self, conversation_id: int, after: int):
+        missing = await database_sync_to_async(self._missing)(conversation_id, after)
+        for change in missing:
+            await self.send_frame(change)
+        if missing and conversation_id in self.conversation_seq:
+            self.conversation_seq[conversation_id] = missing[-1]["cursor"]
 
     def _missing(self, conversation_id: int, after: int) -> list[dict]:
         messages = chat_selectors.conversation_changes(

@@ -138,8 +138,9 @@
         if (message.conversation === conversationId) {
           showMessage(message);
           if (frame.type === "chat.message" && message.author.id !== userId) { markRead(); }
-        } else if (typeof frame.unread === "number") {
-          unread[message.conversation] = frame.unread;
+        } else if (frame.type === "chat.message" && message.author.id !== userId) {
+          // Counted here; the next sync frame brings the server's count.
+          unread[message.conversation] = (unread[message.conversation] || 0) + 1;
           showBadge(null);
         }
         dropFromOutbox(message.client_id);

@@ -20,7 +20,7 @@ from apps.chat import ratelimit
 from apps.chat import selectors as chat_selectors
 from apps.chat import services as chat_services
 from apps.chat.models import Message
-from apps.core.events import send_event_now, send_events_now
+from apps.core.events import send_event_now
 from apps.posts import services as post_services
 from apps.posts.models import Post
 from apps.realtime import consumers, presence
@@ -257,12 +257,13 @@ async def test_frames_arrive_in_the_order_they_were_sent(any_layer, connect, dir
     cursors = [f["cursor"] for f in bob_frames]
     assert cursors == sorted(cursors) and len(set(cursors)) == 5
     assert cursors == [ack["cursor"] for ack in acks]
-    # Bob's badge grows with every message; the sender's own copy has nothing unread.
-    assert [f["unread"] for f in bob_frames] == [1, 2, 3, 4, 5]
+    # Each change names the one before it in the conversation.
+    assert [f["previous"] for f in bob_frames] == [0, *cursors[:-1]]
     assert all(f["message"]["client_id"] is None for f in bob_frames)
+    assert not any(f["message"]["can_change"] for f in bob_frames)
     own = chat_frames(alice_frames)
     assert [f["message"]["client_id"] for f in own] == [f"o-{n}" for n in range(5)]
-    assert all(f["unread"] == 0 for f in own)
+    assert all(f["message"]["can_change"] for f in own)
     assert await bob_socket.fence() == []
 
 
@@ -312,8 +313,9 @@ async def test_edit_and_delete_reach_both_sides(memory_layer, connect, direct, a
     assert deleted["message"]["deleted"] is True
     assert deleted["message"]["body"] == "" and deleted["message"]["body_html"] == ""
     assert deleted["cursor"] > edited["cursor"]
-    # The message was unread: Bob's badge goes back to zero.
-    assert deleted["unread"] == 0
+    # The message was unread: Bob's count goes back to zero.
+    await bob_socket.send(type="resync", cursor=deleted["cursor"])
+    assert (await bob_socket.until("sync"))[-1]["unread"] == {}
     alice_frames += await alice_socket.until("chat.message_deleted")
     assert [f["type"] for f in chat_frames(alice_frames)] == [
         "chat.message",
@@ -686,16 +688,15 @@ async def test_a_lost_frame_is_fetched_before_the_next_one(
     assert (await bob_socket.frame())["cursor"] == first.seq
 
     # The publication of the second message is lost (Redis was away a moment).
-    publish = chat_services.on_commit_publish
-    monkeypatch.setattr(chat_services, "on_commit_publish", lambda build: None)
+    publish = chat_services.publish_to_groups
+    monkeypatch.setattr(chat_services, "publish_to_groups", lambda pairs: None)
     lost = await send_message(alice, direct, "Zwei")
-    monkeypatch.setattr(chat_services, "on_commit_publish", publish)
+    monkeypatch.setattr(chat_services, "publish_to_groups", publish)
     third = await send_message(alice, direct, "Drei")
 
     frames = [await bob_socket.frame(), await bob_socket.frame()]
     assert [f["message"]["body"] for f in frames] == ["Zwei", "Drei"]
     assert [f["cursor"] for f in frames] == [lost.seq, third.seq]
-    assert frames[-1]["unread"] == 3
     assert await bob_socket.fence() == []
 
 
@@ -705,14 +706,14 @@ async def test_a_change_already_sent_in_a_resync_is_not_sent_again(
     bob_socket = await connect(bob)
     # Alice's message commits, but its live frame is held back until after Bob's resync.
     held = []
-    publish = chat_services.on_commit_publish
-    monkeypatch.setattr(chat_services, "on_commit_publish", held.append)
+    publish = chat_services.publish_to_groups
+    monkeypatch.setattr(chat_services, "publish_to_groups", held.extend)
     message = await send_message(alice, direct, "Verspätet")
-    monkeypatch.setattr(chat_services, "on_commit_publish", publish)
+    monkeypatch.setattr(chat_services, "publish_to_groups", publish)
 
     await bob_socket.send(type="resync", cursor=bob_socket.hello["cursor"])
     frames = await bob_socket.until("sync")
     assert [f["cursor"] for f in chat_frames(frames)] == [message.seq]
-    await sync_to_async(lambda: send_events_now(held[0]()))()
+    await sync_to_async(publish)(held)
 
     assert await bob_socket.fence() == []
