@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.demo.chat import ChatSummary, seed_chats
+from apps.demo.events import EventSummary, seed_events
 from apps.demo.feed import FeedSummary, seed_feed
 from apps.places.models import InvitationCode, Municipality, MunicipalityRole
 
@@ -39,6 +40,7 @@ MUNICIPALITIES = [
         "latitude": 48.8950,
         "longitude": 10.7011,
         "signup_policy": Municipality.SignupPolicy.OPEN,
+        "residents_may_create_events": True,
     },
     {
         "official_key": "09779141",
@@ -111,7 +113,8 @@ class Command(BaseCommand):
         )
         feed = seed_feed(people=people, now=now)
         chats = seed_chats(people=people, now=now)
-        self._print(rows, feed, chats)
+        events = seed_events(people=people, municipalities=municipalities, now=now)
+        self._print(rows, feed, chats, events)
 
     def _person(self, email, first, last, municipality, now) -> User:
         user = User.objects.filter(email__iexact=email).first() or User(email=email)
@@ -125,7 +128,7 @@ class Command(BaseCommand):
         user.save()
         return user
 
-    def _print(self, rows, feed: FeedSummary, chats: ChatSummary) -> None:
+    def _print(self, rows, feed: FeedSummary, chats: ChatSummary, events: EventSummary) -> None:
         out = self.stdout
         out.write(self.style.SUCCESS("Demo data is ready."))
         out.write(f"Password for every demo account: {DEMO_PASSWORD}")
@@ -136,3 +139,4 @@ class Command(BaseCommand):
         out.write(f"Invitation code for Kirchwald: {DEMO_INVITATION_CODE}")
         out.write(str(feed))
         out.write(str(chats))
+        out.write(str(events))
