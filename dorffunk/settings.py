@@ -92,6 +92,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "apps.core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -184,6 +185,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_PREFIX}:celery:"
 CELERY_TIMEZONE = "Europe/Berlin"
 CELERY_BEAT_SCHEDULE = {
     "archive-expired-posts": {"task": "apps.posts.tasks.archive_expired_posts", "schedule": 600.0},
+    "announce-due-news": {"task": "apps.townhall.tasks.announce_due_news", "schedule": 60.0},
 }
 
 # --- Auth ---------------------------------------------------------------------------------
@@ -299,6 +301,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Fields of the same name with different choices get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "PostKindEnum": "apps.posts.models.Post.Kind",
+        "PostCategoryEnum": "apps.posts.models.Post.Category",
+        "PostStatusEnum": "apps.posts.models.Post.Status",
+        "ConversationKindEnum": [("direct", "direct"), ("group", "group")],
+        "ConcernCategoryEnum": "apps.concerns.models.Concern.Category",
+        "ConcernStatusEnum": "apps.concerns.models.Concern.Status",
+    },
 }
 
 # --- Logging ------------------------------------------------------------------------------
@@ -321,6 +332,19 @@ REALTIME_PRESENCE_SECONDS = int(os.environ.get("REALTIME_PRESENCE_SECONDS", "75"
 # --- Chat ---------------------------------------------------------------------------------
 CHAT_RATE_LIMIT_MESSAGES = int(os.environ.get("CHAT_RATE_LIMIT_MESSAGES", "20"))
 CHAT_RATE_LIMIT_SECONDS = int(os.environ.get("CHAT_RATE_LIMIT_SECONDS", "10"))
+
+# Larger request bodies are refused before anything reads them (the largest upload we take is
+# a news item's four photos and PDF).
+MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", 64 * 1024 * 1024))
+
+# --- Concern reports (Sag's uns) ----------------------------------------------------------
+# Map tiles for the concern map, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty: a
+# local coordinate grid, no requests to any tile server.
+CONCERNS_MAP_TILE_URL = os.environ.get("CONCERNS_MAP_TILE_URL", "")
+CONCERNS_MAP_TILE_ATTRIBUTION = os.environ.get("CONCERNS_MAP_TILE_ATTRIBUTION", "")
+
+# --- Town hall ----------------------------------------------------------------------------
+TOWNHALL_PDF_MAX_BYTES = int(os.environ.get("TOWNHALL_PDF_MAX_BYTES", 20 * 1024 * 1024))
 
 # --- Posts --------------------------------------------------------------------------------
 POST_PHOTO_MAX_BYTES = int(os.environ.get("POST_PHOTO_MAX_BYTES", 10 * 1024 * 1024))

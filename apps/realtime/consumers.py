@@ -17,6 +17,7 @@ from apps.core.events import user_group
 from apps.core.exceptions import RateLimited
 from apps.posts.live import feed_group, post_group
 from apps.posts.permissions import can_read_post, reader_scope
+from apps.townhall.live import board_group
 
 from . import presence
 
@@ -31,11 +32,6 @@ TYPING_INTERVAL = 3.0
 # Presence is refreshed at most this often per socket.
 HEARD_INTERVAL = 20.0
 WATCHED_POSTS_MAX = 5
-
-
-def board_group(municipality_id: int) -> str:
-    """The sockets of a municipality's notice board (Digitaler Schaukasten)."""
-    return f"board.{municipality_id}"
 
 
 def _board_municipality(scope):

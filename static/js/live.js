@@ -170,6 +170,13 @@
       case "post.comment_deleted":
         refreshComments();
         break;
+      case "concerns.changed":
+        var watchedConcern = document.querySelector("[data-watch-concern]");
+        if (watchedConcern && Number(watchedConcern.dataset.watchConcern) === frame.concern) {
+          var concernNotice = document.getElementById("concern-notice");
+          if (concernNotice) { concernNotice.hidden = false; }
+        }
+        break;
       case "error":
         if (frame.ref) { failOutbox(frame.ref, frame.message); }
         break;

@@ -17,13 +17,17 @@ pytestmark = pytest.mark.django_db
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
-def api_paths() -> set[str]:
-    """Every route of api_urls as an OpenAPI path, parameters as {}."""
+def api_paths(patterns=None, prefix: str = "") -> set[str]:
+    """Every route of api_urls (and of the apps' api_urls it includes) as an OpenAPI path,
+    parameters as {}."""
     paths = set()
-    for pattern in api_urls.urlpatterns:
-        assert isinstance(pattern, URLPattern) and not isinstance(pattern, URLResolver)
-        route = re.sub(r"<(?:\w+:)?\w+>", "{}", str(pattern.pattern))
-        paths.add(f"/api/v1/{route}")
+    for pattern in api_urls.urlpatterns if patterns is None else patterns:
+        route = prefix + re.sub(r"<(?:\w+:)?\w+>", "{}", str(pattern.pattern))
+        if isinstance(pattern, URLResolver):
+            paths |= api_paths(pattern.url_patterns, route)
+        else:
+            assert isinstance(pattern, URLPattern)
+            paths.add(f"/api/v1/{route}")
     return paths
 
 

@@ -8,9 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.demo.chat import ChatSummary, seed_chats
-from apps.demo.events import EventSummary, seed_events
-from apps.demo.feed import FeedSummary, seed_feed
+from apps.demo.chat import seed_chats
+from apps.demo.concerns import seed_concerns
+from apps.demo.events import seed_events
+from apps.demo.feed import seed_feed
+from apps.demo.townhall import seed_townhall
 from apps.places.models import InvitationCode, Municipality, MunicipalityRole
 
 DEMO_PASSWORD = "DorfFunk-Demo-2026"
@@ -114,7 +116,9 @@ class Command(BaseCommand):
         feed = seed_feed(people=people, now=now)
         chats = seed_chats(people=people, now=now)
         events = seed_events(people=people, municipalities=municipalities, now=now)
-        self._print(rows, feed, chats, events)
+        news = seed_townhall(people=people, municipalities=municipalities, now=now)
+        concerns = seed_concerns(people=people, municipalities=municipalities, now=now)
+        self._print(rows, feed, chats, events, news, concerns)
 
     def _person(self, email, first, last, municipality, now) -> User:
         user = User.objects.filter(email__iexact=email).first() or User(email=email)
@@ -128,7 +132,7 @@ class Command(BaseCommand):
         user.save()
         return user
 
-    def _print(self, rows, feed: FeedSummary, chats: ChatSummary, events: EventSummary) -> None:
+    def _print(self, rows, *summaries) -> None:
         out = self.stdout
         out.write(self.style.SUCCESS("Demo data is ready."))
         out.write(f"Password for every demo account: {DEMO_PASSWORD}")
@@ -137,6 +141,5 @@ class Command(BaseCommand):
             out.write(f"  {email.ljust(width)}  {role:<10} {municipality}")
         out.write(f"  {ADMIN_EMAIL.ljust(width)}  site staff (admin at /verwaltung/)")
         out.write(f"Invitation code for Kirchwald: {DEMO_INVITATION_CODE}")
-        out.write(str(feed))
-        out.write(str(chats))
-        out.write(str(events))
+        for summary in summaries:
+            out.write(str(summary))
