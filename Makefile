@@ -61,7 +61,9 @@ beat: $(VENV)/.installed
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/readable_municipalities.py
-	$(BIN)/python -m pip install --quiet -e ".[bench]" && $(BIN)/python benchmarks/feed_api.py
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python benchmarks/feed_api.py
+	$(BIN)/python benchmarks/realtime_chat.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

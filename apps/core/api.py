@@ -1,7 +1,10 @@
 """Shared pieces of the REST API."""
 
+import orjson
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.functional import Promise
 from rest_framework import exceptions, serializers
+from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .exceptions import RateLimited
@@ -14,6 +17,23 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+def _json_default(value):
+    if isinstance(value, Promise):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+class FastJSONRenderer(JSONRenderer):
+    """JSON through orjson: for the hottest endpoints (a feed page of 50 posts), where the
+    standard library's encoder costs a noticeable share of each request. Same output for
+    the plain data those views return."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        return orjson.dumps(data, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
 
 
 def exception_handler(exc, context):

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import public_name_of
-from apps.core.api import StrictCharField
+from apps.core.api import FastJSONRenderer, StrictCharField
 from apps.core.rendering import render_plain_text
 
 from . import services
@@ -263,6 +263,7 @@ def _payload(request) -> dict:
 
 class PostListView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    renderer_classes = [FastJSONRenderer]
 
     @extend_schema(
         parameters=[
