@@ -92,4 +92,5 @@ urlpatterns = [
     path("", include("apps.townhall.api_urls")),
     path("", include("apps.events.api_urls")),
     path("", include("apps.concerns.api_urls")),
+    path("", include("apps.notifications.api_urls")),
 ]

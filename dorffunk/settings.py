@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "apps.townhall",
     "apps.events",
     "apps.concerns",
+    "apps.notifications",
     "apps.realtime",
     "apps.demo",
 ]

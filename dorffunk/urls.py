@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("apps.townhall.urls")),
     path("", include("apps.events.urls")),
     path("", include("apps.concerns.urls")),
+    path("", include("apps.notifications.urls")),
     path("", include("apps.places.urls")),
     path("", include("apps.accounts.urls")),
     path("api/v1/", include("dorffunk.api_urls")),
