@@ -73,7 +73,9 @@ def _str(frame: dict, name: str) -> str:
 class LiveConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
-        board = await database_sync_to_async(_board_municipality)(self.scope)
+        board = None
+        if b"board=" in self.scope.get("query_string", b""):
+            board = await database_sync_to_async(_board_municipality)(self.scope)
         self.bad_frames = 0
         self.groups_joined = set()
         self.user = None
@@ -101,14 +103,21 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if board is not None:
             await self.join(board_group(board.pk))
         await self.accept()
-        await database_sync_to_async(presence.socket_opened)(self.user_id)
+        cursor, conversations = await database_sync_to_async(self._opened)()
         self.heard_at = time.monotonic()
-        cursor = await database_sync_to_async(chat_selectors.latest_cursor)()
-        await self.follow_conversations(
-            await database_sync_to_async(chat_selectors.conversation_cursors)(user=user)
-        )
+        await self.follow_conversations(conversations)
         await self.send_frame(
             {"type": "hello", "protocol": PROTOCOL_VERSION, "user": user.pk, "cursor": cursor}
+        )
+
+    def _opened(self) -> tuple[int, dict[int, int]]:
+        """What a new socket needs from the database and the cache, in one trip to the
+        database thread: it counts as present, and where the change log and each of its
+        user's conversations stand."""
+        presence.socket_opened(self.user_id)
+        return (
+            chat_selectors.latest_cursor(),
+            chat_selectors.conversation_cursors(user=self.user),
         )
 
     async def disconnect(self, code):
