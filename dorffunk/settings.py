@@ -123,6 +123,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.chat.context_processors.chat",
+                "apps.notifications.context_processors.notifications",
             ],
         },
     },
@@ -187,6 +188,10 @@ CELERY_TIMEZONE = "Europe/Berlin"
 CELERY_BEAT_SCHEDULE = {
     "archive-expired-posts": {"task": "apps.posts.tasks.archive_expired_posts", "schedule": 600.0},
     "announce-due-news": {"task": "apps.townhall.tasks.announce_due_news", "schedule": 60.0},
+    "prune-notifications": {
+        "task": "apps.notifications.tasks.prune_notifications",
+        "schedule": 86400.0,
+    },
 }
 
 # --- Auth ---------------------------------------------------------------------------------
@@ -343,6 +348,9 @@ MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", 64 * 1024 * 1024))
 # local coordinate grid, no requests to any tile server.
 CONCERNS_MAP_TILE_URL = os.environ.get("CONCERNS_MAP_TILE_URL", "")
 CONCERNS_MAP_TILE_ATTRIBUTION = os.environ.get("CONCERNS_MAP_TILE_ATTRIBUTION", "")
+
+# --- Notifications ------------------------------------------------------------------------
+NOTIFICATIONS_KEEP_READ_DAYS = int(os.environ.get("NOTIFICATIONS_KEEP_READ_DAYS", "90"))
 
 # --- Town hall ----------------------------------------------------------------------------
 TOWNHALL_PDF_MAX_BYTES = int(os.environ.get("TOWNHALL_PDF_MAX_BYTES", 20 * 1024 * 1024))

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from apps.core.events import on_commit_publish, publish_to_groups, send_events_now
 from apps.core.exceptions import RateLimited
 from apps.core.text import clean_line, clean_text
+from apps.notifications import triggers as notifications
 from apps.posts.models import Post
 from apps.posts.permissions import can_read_post
 
@@ -345,6 +346,8 @@ def message_send(*, user, conversation_id, body, client_id, post_id=None) -> tup
                 last_seq=seq, last_message=message, last_activity_at=message.created_at
             )
             _publish_change(message, previous)
+            # After commit: who has no live socket then is told in the notification centre.
+            transaction.on_commit(lambda: notifications.message_sent(message=message), robust=True)
     except IntegrityError:
         # The same send arriving twice at once: the first one stands.
         existing = Message.objects.filter(author=user, client_id=client_id).first()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from apps.core.events import send_event_on_commit
 from apps.core.images import ProcessedImage, process_image
 from apps.core.text import clean_line, clean_text
+from apps.notifications import triggers as notifications
 from apps.places.models import MunicipalityRole
 
 from .models import (
@@ -205,11 +206,13 @@ def _after_status_change(
     """What follows a committed status change. The notifications app will add in-app, push
     and email for the reporter here; for now the live frame."""
     _publish_changed(concern, exclude=update.actor_id)
+    notifications.concern_status_changed(concern=concern, update=update)
 
 
 def _after_message(concern: Concern, message: ConcernMessage) -> None:
     """What follows a committed message; notifications will hook in here too."""
     _publish_changed(concern, exclude=message.author_id)
+    notifications.concern_message_written(concern=concern, message=message)
 
 
 def concern_set_status(

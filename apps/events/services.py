@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.events import send_event_on_commit
 from apps.core.text import clean_line, clean_text
+from apps.notifications import triggers as notifications
 from apps.places.models import Municipality
 
 from .models import CAPACITY_MAX, DESCRIPTION_MAX, PLACE_MAX, TITLE_MAX, Attendance, Event
@@ -287,6 +288,10 @@ def event_update(
         locked.sequence = F("sequence") + 1
         locked.save(update_fields=[*values, "edited_at", "sequence"])
         locked.refresh_from_db(fields=["sequence", "attendee_count"])
+        attendee_ids = list(
+            Attendance.objects.filter(event_id=event.pk).values_list("user_id", flat=True)
+        )
+        notifications.event_changed(event=locked, attendee_ids=attendee_ids, actor=actor)
     for field in (*values, "edited_at", "sequence", "attendee_count"):
         setattr(event, field, getattr(locked, field))
     return event
@@ -306,15 +311,16 @@ def event_cancel(*, actor, event: Event) -> Event:
             attendee_ids = list(
                 Attendance.objects.filter(event_id=event.pk).values_list("user_id", flat=True)
             )
-            _after_cancel(event, attendee_ids)
+            _after_cancel(event, attendee_ids, actor=actor)
     event.refresh_from_db(fields=["cancelled_at", "sequence"])
     return event
 
 
-def _after_cancel(event: Event, attendee_ids: list[int]) -> None:
-    """Tell the attendees that the event is cancelled, after commit. Today a live frame to
-    each attendee's sockets; the notifications issue adds in-app, push and email here."""
+def _after_cancel(event: Event, attendee_ids: list[int], actor=None) -> None:
+    """Tell the attendees that the event is cancelled, after commit. A live frame to each
+    attendee's sockets and a line in their notification centres (not the canceller's)."""
     if attendee_ids:
+        notifications.event_cancelled(event=event, attendee_ids=attendee_ids, actor=actor)
         send_event_on_commit(
             attendee_ids, {"type": "events.cancelled", "event": event.pk, "title": event.title}
         )

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "notifications"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("benachrichtigungen/", views.notification_list, name="list"),
+    path("benachrichtigungen/alle-gelesen/", views.mark_all_read, name="read_all"),
+    path("benachrichtigungen/<int:pk>/", views.notification_open, name="open"),
+]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.images import ProcessedImage, process_image
 from apps.core.text import clean_line, clean_text
+from apps.notifications import triggers as notifications
 
 from . import live
 from .models import (
@@ -258,6 +259,7 @@ def comment_create(*, author, post: Post, body: str) -> Comment:
         comment = Comment.objects.create(post=post, author=author, body=body)
         Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
         live.publish_comment_added(comment)
+        notifications.comment_created(comment=comment)
     post.comment_count += 1
     return comment
 
@@ -293,6 +295,8 @@ def thanks_toggle(
         if existing is None:
             Thanks.objects.create(user=user, **lookup)
             model.objects.filter(pk=target.pk).update(thanks_count=F("thanks_count") + 1)
+            if post is not None:
+                notifications.post_thanked(post=post, user=user)
         else:
             existing.delete()
             model.objects.filter(pk=target.pk, thanks_count__gt=0).update(

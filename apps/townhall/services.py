@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.core.images import ProcessedImage, process_image
 from apps.core.text import clean_line, clean_text
+from apps.notifications import triggers as notifications
 from apps.places.models import Municipality
 
 from . import live
@@ -197,6 +198,7 @@ def _after_publish(news: News) -> None:
     came). Now: the notice board updates live. The notifications issue adds here the push of
     an urgent warning to every resident, regardless of quiet hours."""
     live.board_changed_now(news.municipality_id)
+    notifications.news_published(news=news)
 
 
 def _announce_on_commit(news: News) -> None:

@@ -177,6 +177,15 @@
           if (concernNotice) { concernNotice.hidden = false; }
         }
         break;
+      case "notifications.unread":
+        var bell = document.getElementById("notifications-badge");
+        if (bell && typeof frame.unread === "number") {
+          bell.dataset.count = String(frame.unread);
+          bell.hidden = frame.unread === 0;
+          bell.innerHTML = " <span class=\"visually-hidden\">(</span>" + frame.unread +
+            "<span class=\"visually-hidden\"> " + (text.unread || "") + ")</span>";
+        }
+        break;
       case "error":
         if (frame.ref) { failOutbox(frame.ref, frame.message); }
         break;

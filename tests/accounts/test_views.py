@@ -503,9 +503,9 @@ def test_settings_page_needs_few_queries(client, village, django_assert_max_num_
     for n in range(10):
         MunicipalityFactory(name=f"Heimbach {n}")
     client.force_login(UserFactory(home_municipality=village))
-    # Session, user, home municipality, search, the unread badge; the count must not grow
-    # with the results.
-    with django_assert_max_num_queries(5):
+    # Session, user, home municipality, search, the two unread badges (messages and
+    # notifications); the count must not grow with the results.
+    with django_assert_max_num_queries(6):
         response = client.get("/konto/einstellungen/", {"q": "heim"})
     assert len(response.context["choices"]) == 11
 

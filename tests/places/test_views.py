@@ -251,9 +251,9 @@ def test_village_home_needs_few_queries(client, village, django_assert_max_num_q
     for n in range(10):
         MunicipalityFactory(latitude=48.80 + n * 0.005, longitude=10.61)
     # Session, user, home, neighbours by box and by id, editor roles, the feed, the town
-    # hall's warnings and news, and the unread badge: a fixed number, however many villages
-    # lie in the reading radius.
-    with django_assert_max_num_queries(12) as many:
+    # hall's warnings and news, and the two unread badges: a fixed number, however many
+    # villages lie in the reading radius.
+    with django_assert_max_num_queries(13) as many:
         response = client.get("/dorf/")
     assert len(response.context["neighbours"]) == 11
     assert len(many) == len(few)
