@@ -5,7 +5,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.api import StrictCharField
+from apps.core.api import PersonSerializer, StrictCharField
 
 from . import services
 from .frames import message_data
@@ -25,11 +25,6 @@ ID_MAX = 2**53
 
 def _id_field(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=ID_MAX, **kwargs)
-
-
-class PersonSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
 
 
 class PostReferenceSerializer(serializers.Serializer):

@@ -1,7 +1,6 @@
 """REST endpoints of concern reports: /api/v1/concerns/ and below."""
 
 from django.http import Http404
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
@@ -12,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import User
-from apps.core.api import StrictCharField
+from apps.core.api import PersonSerializer, PlaceSerializer, StoredPhotoSerializer, StrictCharField
 from apps.core.rendering import render_plain_text
 
 from . import services
@@ -52,33 +51,9 @@ class ReadOpenWriteSignedIn(permissions.BasePermission):
         return bool(request.user and request.user.is_authenticated)
 
 
-class ConcernPersonSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
-    name = serializers.CharField(source="public_name")
-
-
-class ConcernPlaceSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
-    slug = serializers.CharField()
-    name = serializers.CharField()
-
-
-class ConcernPhotoSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
-    width = serializers.IntegerField()
-    height = serializers.IntegerField()
-    url = serializers.SerializerMethodField()
-    thumbnail_url = serializers.SerializerMethodField()
-
-    def _url(self, photo, size: str) -> str:
-        path = reverse("api:concern_photo", kwargs={"pk": photo.concern_id, "photo_id": photo.pk})
-        return self.context["request"].build_absolute_uri(f"{path}?size={size}")
-
-    def get_url(self, photo) -> str:
-        return self._url(photo, "full")
-
-    def get_thumbnail_url(self, photo) -> str:
-        return self._url(photo, "thumb")
+class ConcernPhotoSerializer(StoredPhotoSerializer):
+    url_name = "api:concern_photo"
+    owner_field = "concern_id"
 
 
 class ConcernPublicNoteSerializer(serializers.Serializer):
@@ -96,7 +71,7 @@ class ConcernSerializer(serializers.Serializer):
     full = serializers.SerializerMethodField(
         help_text="True for the reporter and the town hall; false for the public view"
     )
-    municipality = ConcernPlaceSerializer()
+    municipality = PlaceSerializer()
     category = serializers.ChoiceField(choices=Concern.Category.choices)
     category_label = serializers.CharField(source="get_category_display")
     status = serializers.ChoiceField(choices=Concern.Status.choices)
@@ -144,17 +119,17 @@ class ConcernSerializer(serializers.Serializer):
             return []
         return ConcernPhotoSerializer(concern.photos.all(), many=True, context=self.context).data
 
-    @extend_schema_field(ConcernPersonSerializer(allow_null=True))
+    @extend_schema_field(PersonSerializer(allow_null=True))
     def get_reporter(self, concern) -> dict | None:
         if not self._full(concern) or concern.reporter is None:
             return None
-        return ConcernPersonSerializer(concern.reporter).data
+        return PersonSerializer(concern.reporter).data
 
-    @extend_schema_field(ConcernPersonSerializer(allow_null=True))
+    @extend_schema_field(PersonSerializer(allow_null=True))
     def get_assignee(self, concern) -> dict | None:
         if not self._full(concern) or concern.assignee is None:
             return None
-        return ConcernPersonSerializer(concern.assignee).data
+        return PersonSerializer(concern.assignee).data
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_public_text(self, concern) -> str | None:
@@ -182,13 +157,13 @@ class ConcernMessageSerializer(serializers.ModelSerializer):
         fields = ["id", "author", "from_town_hall", "body", "body_html", "status", "created_at"]
         read_only_fields = fields
 
-    @extend_schema_field(ConcernPersonSerializer(allow_null=True))
+    @extend_schema_field(PersonSerializer(allow_null=True))
     def get_author(self, message) -> dict | None:
         if message.author is None:
             return None
         if message.from_town_hall and not self.context.get("town_hall"):
             return None
-        return ConcernPersonSerializer(message.author).data
+        return PersonSerializer(message.author).data
 
     def get_body_html(self, message) -> str:
         return str(render_plain_text(message.body))

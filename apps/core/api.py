@@ -2,6 +2,7 @@
 
 import orjson
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from django.utils.functional import Promise
 from rest_framework import exceptions, serializers
 from rest_framework.renderers import JSONRenderer
@@ -17,6 +18,47 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class PersonSerializer(serializers.Serializer):
+    """A person as every other resident sees them."""
+
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField(source="public_name")
+
+
+class PlaceSerializer(serializers.Serializer):
+    """A municipality, as named on posts, news, events and reports."""
+
+    id = serializers.IntegerField(source="pk")
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class StoredPhotoSerializer(serializers.Serializer):
+    """A photo kept in private storage, with the API addresses of its full size and its
+    thumbnail. Subclasses name the URL (with `pk` and `photo_id`) and the photo's field that
+    holds the owner's id."""
+
+    url_name: str
+    owner_field: str
+
+    id = serializers.IntegerField(source="pk")
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    def _url(self, photo, size: str) -> str:
+        owner = getattr(photo, self.owner_field)
+        path = reverse(self.url_name, kwargs={"pk": owner, "photo_id": photo.pk})
+        return self.context["request"].build_absolute_uri(f"{path}?size={size}")
+
+    def get_url(self, photo) -> str:
+        return self._url(photo, "full")
+
+    def get_thumbnail_url(self, photo) -> str:
+        return self._url(photo, "thumb")
 
 
 def _json_default(value):

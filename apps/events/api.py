@@ -11,7 +11,7 @@ from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.api import StrictCharField
+from apps.core.api import PersonSerializer, PlaceSerializer, StrictCharField
 from apps.core.rendering import render_plain_text
 from apps.places.models import Municipality
 
@@ -38,12 +38,6 @@ class ReadOpenWriteSignedIn(permissions.BasePermission):
         return bool(request.user and request.user.is_authenticated)
 
 
-class EventPlaceSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
-    slug = serializers.CharField()
-    name = serializers.CharField()
-
-
 class EventOrganiserSerializer(serializers.Serializer):
     kind = serializers.CharField(help_text="town_hall or resident (groups later)")
     name = serializers.CharField(help_text='"Rathaus <municipality>" or the resident\'s name')
@@ -57,7 +51,7 @@ class EventSerializer(serializers.Serializer):
     title = serializers.CharField()
     description = serializers.CharField()
     description_html = serializers.SerializerMethodField(help_text="The description as safe HTML")
-    municipality = EventPlaceSerializer()
+    municipality = PlaceSerializer()
     organiser = serializers.SerializerMethodField()
     all_day = serializers.BooleanField()
     starts_at = serializers.DateTimeField(help_text="Start (for all-day events local midnight)")
@@ -167,11 +161,6 @@ class EventUpdateSerializer(EventWriteSerializer):
 class EventAttendanceSerializer(serializers.Serializer):
     attending = serializers.BooleanField()
     attendee_count = serializers.IntegerField()
-
-
-class EventAttendeeSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
-    name = serializers.CharField(source="public_name")
 
 
 def _payload(request) -> dict:
@@ -330,10 +319,10 @@ class EventRsvpView(APIView):
 
 
 class EventAttendeesView(APIView):
-    @extend_schema(responses=EventAttendeeSerializer(many=True))
+    @extend_schema(responses=PersonSerializer(many=True))
     def get(self, request, pk: int):
         """Who comes, in the order they said so: for the organiser only."""
         event = event_get_for_user(user=request.user, event_id=pk)
         if not can_manage_event(request.user, event):
             raise ApiPermissionDenied("Only the organiser sees who comes.")
-        return Response(EventAttendeeSerializer(attendees_of(event=event), many=True).data)
+        return Response(PersonSerializer(attendees_of(event=event), many=True).data)

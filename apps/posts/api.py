@@ -12,7 +12,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import public_name_of
-from apps.core.api import FastJSONRenderer, StrictCharField
+from apps.core.api import (
+    FastJSONRenderer,
+    PersonSerializer,
+    PlaceSerializer,
+    StoredPhotoSerializer,
+    StrictCharField,
+)
 from apps.core.rendering import render_plain_text
 
 from . import services
@@ -29,37 +35,13 @@ from .selectors import (
 )
 
 
-class AuthorSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
-    name = serializers.CharField(source="public_name")
-
-
-class PlaceSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
-    slug = serializers.CharField()
-    name = serializers.CharField()
-
-
-class PhotoSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
-    width = serializers.IntegerField()
-    height = serializers.IntegerField()
-    url = serializers.SerializerMethodField()
-    thumbnail_url = serializers.SerializerMethodField()
-
-    def _url(self, photo, size: str) -> str:
-        path = reverse("api:post_photo", kwargs={"pk": photo.post_id, "photo_id": photo.pk})
-        return self.context["request"].build_absolute_uri(f"{path}?size={size}")
-
-    def get_url(self, photo) -> str:
-        return self._url(photo, "full")
-
-    def get_thumbnail_url(self, photo) -> str:
-        return self._url(photo, "thumb")
+class PhotoSerializer(StoredPhotoSerializer):
+    url_name = "api:post_photo"
+    owner_field = "post_id"
 
 
 class PostSerializer(serializers.ModelSerializer):
-    author = AuthorSerializer()
+    author = PersonSerializer()
     municipality = PlaceSerializer()
     photos = PhotoSerializer(many=True)
     body_html = serializers.SerializerMethodField(help_text="The body as safe HTML")
@@ -102,7 +84,7 @@ class PostSerializer(serializers.ModelSerializer):
 
 
 class CommentSerializer(serializers.ModelSerializer):
-    author = AuthorSerializer()
+    author = PersonSerializer()
     thanked = serializers.SerializerMethodField()
 
     class Meta:

@@ -14,7 +14,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.api import StrictCharField
+from apps.core.api import PlaceSerializer, StoredPhotoSerializer, StrictCharField
 from apps.places.models import Municipality
 
 from . import services
@@ -25,28 +25,9 @@ from .rendering import render_news_text
 from .selectors import PAGE_SIZE, news_get_for_user, news_page, parse_id
 
 
-class NewsPlaceSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
-    slug = serializers.CharField()
-    name = serializers.CharField()
-
-
-class NewsPhotoSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
-    width = serializers.IntegerField()
-    height = serializers.IntegerField()
-    url = serializers.SerializerMethodField()
-    thumbnail_url = serializers.SerializerMethodField()
-
-    def _url(self, photo, size: str) -> str:
-        path = reverse("api:news_photo", kwargs={"pk": photo.news_id, "photo_id": photo.pk})
-        return self.context["request"].build_absolute_uri(f"{path}?size={size}")
-
-    def get_url(self, photo) -> str:
-        return self._url(photo, "full")
-
-    def get_thumbnail_url(self, photo) -> str:
-        return self._url(photo, "thumb")
+class NewsPhotoSerializer(StoredPhotoSerializer):
+    url_name = "api:news_photo"
+    owner_field = "news_id"
 
 
 class NewsAttachmentSerializer(serializers.Serializer):
@@ -60,7 +41,7 @@ class NewsAttachmentSerializer(serializers.Serializer):
 
 
 class NewsSerializer(serializers.ModelSerializer):
-    municipality = NewsPlaceSerializer()
+    municipality = PlaceSerializer()
     photos = NewsPhotoSerializer(many=True)
     body_html = serializers.SerializerMethodField(
         help_text='The text as safe HTML ("## " headings, "- " lists, links)'
