@@ -8,25 +8,20 @@ from django.db.models import Max, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from apps.core.ids import ID_LIMIT, parse_id
+
 from .models import Conversation, Message, Participant
 
 PAGE_SIZE = 50
 PAGE_SIZE_MAX = 100
 SYNC_BATCH = 200
-# Larger numbers are no ids of ours, and the databases cannot compare them.
-ID_LIMIT = 2**62
 
 
 def participation_get(*, user, conversation_id) -> Participant:
     """The user's place in the conversation; not taking part looks like a missing one."""
-    if not user.is_authenticated or isinstance(conversation_id, bool):
+    if not user.is_authenticated:
         raise Http404
-    try:
-        conversation_id = int(conversation_id)
-    except (TypeError, ValueError) as exc:
-        raise Http404 from exc
-    if not 0 < conversation_id < ID_LIMIT:
-        raise Http404
+    conversation_id = parse_id(conversation_id)
     participation = (
         Participant.objects.select_related("conversation")
         .filter(user=user, conversation_id=conversation_id)
@@ -133,14 +128,9 @@ def messages_page(
 
 def message_get(*, user, message_id) -> Message:
     """A message in one of the user's conversations."""
-    if not user.is_authenticated or isinstance(message_id, bool):
+    if not user.is_authenticated:
         raise Http404
-    try:
-        message_id = int(message_id)
-    except (TypeError, ValueError) as exc:
-        raise Http404 from exc
-    if not 0 < message_id < ID_LIMIT:
-        raise Http404
+    message_id = parse_id(message_id)
     message = (
         Message.objects.select_related("conversation", "author", "post")
         .filter(pk=message_id, conversation__participants__user=user)

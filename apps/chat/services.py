@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.events import on_commit_publish, publish_to_groups, send_events_now
 from apps.core.exceptions import RateLimited
+from apps.core.ids import ID_LIMIT
 from apps.core.text import clean_line, clean_text
 from apps.notifications import triggers as notifications
 from apps.posts.models import Post
@@ -23,7 +24,7 @@ from . import frames
 from .models import EDIT_WINDOW, MESSAGE_MAX, TITLE_MAX, Conversation, Message, Participant
 from .permissions import can_chat, can_message
 from .ratelimit import allow_message
-from .selectors import ID_LIMIT, message_get, participation_get
+from .selectors import message_get, participation_get
 
 CLIENT_ID_MAX = 64
 GROUP_SIZE_MAX = 500

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.core.ids import parse_id
 from apps.places.models import Municipality, MunicipalityRole
 
 from .models import Concern, ConcernMessage, ConcernPhoto, ConcernUpdate
@@ -18,7 +19,6 @@ from .permissions import (
 
 # Primary keys are 64-bit; a larger number in a URL can only be a miss, and PostgreSQL
 # would refuse it with an error instead.
-ID_LIMIT = 2**63
 INBOX_LIMIT = 200
 PUBLISHED_LIMIT = 50
 SIMILAR_LIMIT = 10
@@ -27,19 +27,6 @@ ORDERS = {
     "oldest": ("created_at", "id"),
     "newest": ("-created_at", "-id"),
 }
-
-
-def parse_id(value) -> int:
-    """An id from a URL or a request; anything that cannot be one is a 404."""
-    if isinstance(value, bool):
-        raise Http404
-    try:
-        number = int(value)
-    except (TypeError, ValueError) as exc:
-        raise Http404 from exc
-    if not 0 < number < ID_LIMIT:
-        raise Http404
-    return number
 
 
 def _with_details(qs: QuerySet[Concern]) -> QuerySet[Concern]:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.core.ids import ID_LIMIT, parse_id
 from apps.places.models import Municipality
 from apps.places.selectors import readable_municipality_ids
 
@@ -22,8 +23,6 @@ from .permissions import can_read_event, visible_events
 
 PAGE_SIZE = 20
 PAGE_SIZE_MAX = 50
-# Larger numbers are no ids of ours, and the databases cannot compare them.
-ID_LIMIT = 2**62
 # Month pages reach this far; beyond, nothing can be planned (see services.MAX_AHEAD).
 YEAR_MIN, YEAR_MAX = 2000, 2100
 FEED_PAST = dt.timedelta(days=90)
@@ -36,19 +35,6 @@ def _tz():
 
 def local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time()), _tz())
-
-
-def parse_id(value) -> int:
-    """An id from a URL or request; anything that is no id of ours is a 404."""
-    if isinstance(value, bool):
-        raise Http404
-    try:
-        number = int(value)
-    except (TypeError, ValueError) as exc:
-        raise Http404 from exc
-    if not 0 < number < ID_LIMIT:
-        raise Http404
-    return number
 
 
 def event_get_for_user(*, user, event_id) -> Event:

@@ -10,9 +10,10 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from apps.core.ids import ID_LIMIT, parse_id
+
 from .models import Notification
 
-ID_LIMIT = 2**62
 PAGE_SIZE = 30
 PAGE_SIZE_MAX = 100
 
@@ -21,12 +22,7 @@ def notification_get(*, user, notification_id) -> Notification:
     """One's own notification; anyone else's, or a number out of range, is not found."""
     if user is None or not user.is_authenticated:
         raise Http404
-    try:
-        number = int(notification_id)
-    except (TypeError, ValueError) as exc:
-        raise Http404 from exc
-    if not 0 < number < ID_LIMIT:
-        raise Http404
+    number = parse_id(notification_id)
     notification = Notification.objects.filter(pk=number, recipient=user).first()
     if notification is None:
         raise Http404

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.ids import ID_LIMIT, parse_id
 from apps.events.selectors import upcoming_public_events
 from apps.places.models import Municipality
 from apps.places.selectors import readable_municipality_ids
@@ -25,21 +26,6 @@ FEED_LATEST = 3
 BOARD_NEWS = 10
 BOARD_EVENTS = 10
 SYNDICATION_ITEMS = 30
-# Larger numbers are no ids of ours, and the databases cannot compare them.
-ID_LIMIT = 2**62
-
-
-def parse_id(value) -> int:
-    """An id from a URL or a request; anything that cannot be one of ours is a 404."""
-    if isinstance(value, bool):
-        raise Http404
-    try:
-        number = int(value)
-    except (TypeError, ValueError) as exc:
-        raise Http404 from exc
-    if not 0 < number < ID_LIMIT:
-        raise Http404
-    return number
 
 
 def with_photos(qs: QuerySet[News]) -> QuerySet[News]:
