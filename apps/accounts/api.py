@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from apps.core.api import StrictCharField
+from apps.core.api import StrictCharField, request_payload
 from apps.places.api import MunicipalitySerializer
 from apps.places.models import Municipality
 from apps.places.selectors import readable_municipalities
@@ -96,7 +96,7 @@ class TokenView(APIView):
         },
     )
     def post(self, request):
-        data = _payload(request)
+        data = request_payload(request)
         email = data.get("email")
         password = data.get("password")
         if not isinstance(email, str) or not isinstance(password, str):
@@ -140,7 +140,7 @@ class SignUpView(APIView):
     )
     def post(self, request):
         fields = {}
-        data = _payload(request)
+        data = request_payload(request)
         for name in ("email", "password", "first_name", "last_name"):
             value = data.get(name, "")
             if not isinstance(value, str):
@@ -153,15 +153,9 @@ class SignUpView(APIView):
         return Response(MeSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
-def _payload(request) -> dict:
-    if not isinstance(request.data, dict):
-        raise ApiValidationError({"detail": _("Bitte ein JSON-Objekt senden.")})
-    return request.data
-
-
 def _string_fields(request, *names: str) -> dict[str, str]:
     values = {}
-    data = _payload(request)
+    data = request_payload(request)
     for name in names:
         value = data.get(name, "")
         if not isinstance(value, str) or not value:

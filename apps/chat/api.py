@@ -5,7 +5,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.api import PersonSerializer, StrictCharField
+from apps.core.api import PersonSerializer, StrictCharField, request_payload
 
 from . import services
 from .frames import message_data
@@ -144,12 +144,6 @@ class ReadStateSerializer(serializers.Serializer):
     unread_count = serializers.IntegerField()
 
 
-def _payload(request) -> dict:
-    if not isinstance(request.data, dict):
-        raise serializers.ValidationError({"detail": "Send a JSON object."})
-    return request.data
-
-
 def _conversation_response(request, conversation_id, status_code=status.HTTP_200_OK):
     item = conversation_item(user=request.user, conversation_id=conversation_id)
     return Response(
@@ -171,7 +165,7 @@ class ConversationListView(APIView):
     def post(self, request):
         """Start a conversation: with `user`, the one of you two (found again if it exists,
         200); with `title` and `participants`, a new group (201)."""
-        data = ConversationStartSerializer(data=_payload(request))
+        data = ConversationStartSerializer(data=request_payload(request))
         data.is_valid(raise_exception=True)
         values = data.validated_data
         if "user" in values:
@@ -193,7 +187,7 @@ class ConversationDetailView(APIView):
     @extend_schema(request=ConversationUpdateSerializer, responses=ConversationSerializer)
     def patch(self, request, pk: int):
         """Mute or unmute it for yourself; rename a group."""
-        data = ConversationUpdateSerializer(data=_payload(request))
+        data = ConversationUpdateSerializer(data=request_payload(request))
         data.is_valid(raise_exception=True)
         services.conversation_update(
             user=request.user,
@@ -214,7 +208,7 @@ class ParticipantsView(APIView):
     @extend_schema(request=ParticipantsAddSerializer, responses=ConversationSerializer)
     def post(self, request, pk: int):
         """Add people to a group conversation."""
-        data = ParticipantsAddSerializer(data=_payload(request))
+        data = ParticipantsAddSerializer(data=request_payload(request))
         data.is_valid(raise_exception=True)
         services.participants_add(
             user=request.user,
@@ -262,7 +256,7 @@ class MessageListView(APIView):
     )
     def post(self, request, pk: int):
         """Send a message (201); a retry with the same client_id answers the first one (200)."""
-        data = MessageSendSerializer(data=_payload(request))
+        data = MessageSendSerializer(data=request_payload(request))
         data.is_valid(raise_exception=True)
         values = data.validated_data
         message, created = services.message_send(
@@ -290,7 +284,7 @@ class MessageDetailView(APIView):
     def patch(self, request, pk: int, message_id: int):
         """Edit your message, within 15 minutes of sending it."""
         self._message(request, pk, message_id)
-        data = MessageEditSerializer(data=_payload(request))
+        data = MessageEditSerializer(data=request_payload(request))
         data.is_valid(raise_exception=True)
         message = services.message_edit(
             user=request.user, message_id=message_id, body=data.validated_data["body"]
@@ -309,7 +303,7 @@ class ReadView(APIView):
     @extend_schema(request=ReadSerializer, responses=ReadStateSerializer)
     def post(self, request, pk: int):
         """Mark the conversation read up to a message (default: all of it)."""
-        data = ReadSerializer(data=_payload(request))
+        data = ReadSerializer(data=request_payload(request))
         data.is_valid(raise_exception=True)
         participation = services.conversation_mark_read(
             user=request.user, conversation_id=pk, message_id=data.validated_data.get("message")

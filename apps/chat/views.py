@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.exceptions import RateLimited
 from apps.core.forms import add_service_errors
+from apps.core.http import is_htmx
 from apps.posts.models import Post
 from apps.posts.permissions import can_read_post
 
@@ -33,9 +34,7 @@ def conversation_list(request):
     cursor = latest_cursor()
     items = conversations_for_user(user=request.user)
     template = (
-        "chat/_conversation_items.html"
-        if request.headers.get("HX-Request") == "true"
-        else "chat/conversation_list.html"
+        "chat/_conversation_items.html" if is_htmx(request) else "chat/conversation_list.html"
     )
     return render(request, template, {"items": items, "chat_cursor": cursor})
 

@@ -11,7 +11,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import User
-from apps.core.api import PersonSerializer, PlaceSerializer, StoredPhotoSerializer, StrictCharField
+from apps.core.api import (
+    PersonSerializer,
+    PlaceSerializer,
+    StoredPhotoSerializer,
+    StrictCharField,
+    request_payload,
+)
 from apps.core.rendering import render_plain_text
 
 from . import services
@@ -267,15 +273,7 @@ def _int_param(params, name: str, default: int, low: int, high: int) -> int:
 
 
 def _payload(request) -> dict:
-    if not isinstance(request.data, dict):
-        raise serializers.ValidationError({"detail": "Send a JSON object or form fields."})
-    if hasattr(request.data, "getlist"):
-        data = {key: request.data.get(key) for key in request.data if key != "photos"}
-        photos = request.FILES.getlist("photos") if hasattr(request.FILES, "getlist") else []
-        if photos:
-            data["photos"] = photos
-        return data
-    return request.data
+    return request_payload(request, file_fields=["photos"])
 
 
 def _concern_data(request, concern: Concern, full: bool) -> dict:

@@ -47,10 +47,6 @@ from .selectors import (
 from .services import TRANSITIONS
 
 
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def map_settings() -> dict:
     """Tiles only when the operator configured a tile server; otherwise a coordinate grid."""
     return {

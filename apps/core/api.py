@@ -4,6 +4,7 @@ import orjson
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -18,6 +19,28 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+def request_payload(request, *, list_fields=(), file_fields=()) -> dict:
+    """The request's fields as one dict, from JSON or from a form. In a multipart form, the
+    list fields come as repeated keys and the files in request.FILES; both become lists."""
+    data = request.data
+    if not isinstance(data, dict):
+        raise serializers.ValidationError(
+            {"detail": _("Bitte ein JSON-Objekt oder Formularfelder senden.")}
+        )
+    if not hasattr(data, "getlist"):
+        return data
+    repeated = {*list_fields, *file_fields}
+    payload = {key: data.get(key) for key in data if key not in repeated}
+    for key in list_fields:
+        if key in data:
+            payload[key] = data.getlist(key)
+    for key in file_fields:
+        files = request.FILES.getlist(key) if hasattr(request.FILES, "getlist") else []
+        if files:
+            payload[key] = files
+    return payload
 
 
 class PersonSerializer(serializers.Serializer):

@@ -11,7 +11,7 @@ from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.api import PersonSerializer, PlaceSerializer, StrictCharField
+from apps.core.api import PersonSerializer, PlaceSerializer, StrictCharField, request_payload
 from apps.core.rendering import render_plain_text
 from apps.places.models import Municipality
 
@@ -163,12 +163,6 @@ class EventAttendanceSerializer(serializers.Serializer):
     attendee_count = serializers.IntegerField()
 
 
-def _payload(request) -> dict:
-    if not isinstance(request.data, dict):
-        raise serializers.ValidationError({"detail": "Send a JSON object or form fields."})
-    return request.data
-
-
 def _date_param(params, name: str) -> dt.date | None:
     value = params.get(name)
     if not value:
@@ -234,7 +228,7 @@ class EventListView(APIView):
     def post(self, request):
         """Create an event: as town hall (editors), or as a resident where the municipality
         allows it."""
-        data = EventCreateSerializer(data=_payload(request))
+        data = EventCreateSerializer(data=request_payload(request))
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         municipality = Municipality.objects.filter(slug=values.pop("municipality")).first()
@@ -275,7 +269,7 @@ class EventDetailView(APIView):
         event = event_get_for_user(user=request.user, event_id=pk)
         if not can_manage_event(request.user, event):
             raise ApiPermissionDenied("Only the organiser can change this event.")
-        data = EventUpdateSerializer(data=_payload(request))
+        data = EventUpdateSerializer(data=request_payload(request))
         data.is_valid(raise_exception=True)
         values = {**_current_values(event), **data.validated_data}
         services.event_update(actor=request.user, event=event, **values)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.core.http import is_htmx
 from apps.places.selectors import municipality_get
 
 from . import services
@@ -33,10 +34,6 @@ from .selectors import (
     parse_month,
     upcoming_events,
 )
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _add_errors(form: EventForm, exc: ValidationError) -> None:
@@ -151,7 +148,7 @@ def event_rsvp(request, pk: int):
             services.rsvp_add(user=request.user, event=event)
     except ValidationError as exc:
         error = " ".join(exc.messages)
-    if _is_htmx(request):
+    if is_htmx(request):
         context = {**_detail_context(request, event), "rsvp_error": error}
         return render(request, "events/_rsvp.html", context, status=400 if error else 200)
     if error:

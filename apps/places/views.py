@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.forms import add_service_errors
+from apps.core.http import is_htmx
 
 from . import services
 from .forms import InvitationCodeForm
@@ -38,9 +39,7 @@ def municipality_list(request):
     query = request.GET.get("q", "")[:100]
     results = municipality_search(query=query, limit=50)
     template = (
-        "places/_municipality_results.html"
-        if request.headers.get("HX-Request")
-        else "places/municipality_list.html"
+        "places/_municipality_results.html" if is_htmx(request) else "places/municipality_list.html"
     )
     return render(request, template, {"query": query, "results": results})
 

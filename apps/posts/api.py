@@ -18,6 +18,7 @@ from apps.core.api import (
     PlaceSerializer,
     StoredPhotoSerializer,
     StrictCharField,
+    request_payload,
 )
 from apps.core.rendering import render_plain_text
 
@@ -220,27 +221,8 @@ class FeedPageSerializer(serializers.Serializer):
     next_cursor = serializers.CharField(allow_null=True)
 
 
-def _files(request) -> list:
-    return request.FILES.getlist("photos") if hasattr(request.FILES, "getlist") else []
-
-
 def _payload(request) -> dict:
-    if not isinstance(request.data, dict):
-        raise serializers.ValidationError({"detail": "Send a JSON object or form fields."})
-    if hasattr(request.data, "getlist"):
-        # Multipart: list fields come as repeated keys.
-        data = {
-            key: request.data.get(key)
-            for key in request.data
-            if key not in {"photos", "remove_photo_ids"}
-        }
-        if "remove_photo_ids" in request.data:
-            data["remove_photo_ids"] = request.data.getlist("remove_photo_ids")
-        photos = _files(request)
-        if photos:
-            data["photos"] = photos
-        return data
-    return request.data
+    return request_payload(request, list_fields=["remove_photo_ids"], file_fields=["photos"])
 
 
 class PostListView(APIView):

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.selectors import profile_get
 from apps.core.forms import add_service_errors
+from apps.core.http import is_htmx
 from apps.places.permissions import editor_municipalities
 from apps.places.selectors import readable_municipalities
 
@@ -27,10 +28,6 @@ from .selectors import (
     posts_by_author,
     thanked_ids,
 )
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 @login_required
@@ -61,7 +58,7 @@ def feed(request):
         "thanked": thanked_ids(user=user, posts=page.posts) if page else set(),
         "next_query": _next_query(request, page.next_cursor) if page and page.next_cursor else "",
     }
-    if _is_htmx(request) and values.get("cursor"):
+    if is_htmx(request) and values.get("cursor"):
         return render(request, "posts/_feed_page.html", context, status=200 if page else 400)
     readable = readable_municipalities(user=user)
     context.update(
@@ -224,7 +221,7 @@ def post_extend(request, pk: int):
 
 
 def _thanks_response(request, post: Post, url: str, thanked: bool, count: int):
-    if _is_htmx(request):
+    if is_htmx(request):
         context = {"thanks_url": url, "is_thanked": thanked, "count": count, "can_thank": True}
         return render(request, "posts/_thanks_button.html", context)
     return redirect(reverse("posts:detail", kwargs={"pk": post.pk}))

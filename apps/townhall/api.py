@@ -14,7 +14,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.api import PlaceSerializer, StoredPhotoSerializer, StrictCharField
+from apps.core.api import PlaceSerializer, StoredPhotoSerializer, StrictCharField, request_payload
 from apps.places.models import Municipality
 
 from . import services
@@ -171,19 +171,7 @@ class NewsPageSerializer(serializers.Serializer):
 def _payload(request) -> dict:
     if request_too_large(request):
         raise DjangoValidationError(upload_limit_message())
-    if not isinstance(request.data, dict):
-        raise serializers.ValidationError({"detail": "Send a JSON object or form fields."})
-    if hasattr(request.data, "getlist"):
-        # Multipart: list fields come as repeated keys, files in request.FILES.
-        lists = {"photos", "remove_photo_ids"}
-        data = {key: request.data.get(key) for key in request.data if key not in lists}
-        if "remove_photo_ids" in request.data:
-            data["remove_photo_ids"] = request.data.getlist("remove_photo_ids")
-        photos = request.FILES.getlist("photos")
-        if photos:
-            data["photos"] = photos
-        return data
-    return request.data
+    return request_payload(request, list_fields=["remove_photo_ids"], file_fields=["photos"])
 
 
 def _flag(value: str | None) -> bool | None:
