@@ -10,12 +10,13 @@ from django.http import Http404, HttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from apps.core.files import photo_file, stored_file_response
+
 from .models import ATTACHMENT_NAME_MAX, News
 
 DEFAULT_PDF_MAX_BYTES = 20 * 1024 * 1024
 # A PDF ends with %%EOF, perhaps followed by a little whitespace or garbage some writers add.
 PDF_TAIL_BYTES = 1024
-PHOTO_SIZES = {"full", "thumb"}
 
 
 def pdf_max_bytes() -> int:
@@ -56,10 +57,7 @@ def attachment_display_name(name: str) -> str:
 
 
 def photo_response(*, news: News, photo_id: int, size: str) -> HttpResponse:
-    photo = next((p for p in news.photos.all() if p.pk == photo_id), None)
-    if photo is None or size not in PHOTO_SIZES:
-        raise Http404
-    field = photo.image if size == "full" else photo.thumbnail
+    field = photo_file(news.photos.all(), photo_id=photo_id, size=size)
     return _file_response(field, "image/jpeg", public=news.public)
 
 
@@ -76,16 +74,10 @@ def attachment_response(*, news: News) -> HttpResponse:
 
 
 def _file_response(field, content_type: str, *, public: bool) -> HttpResponse:
-    try:
-        with field.open("rb") as handle:
-            content = handle.read()
-    except OSError as exc:
-        raise Http404 from exc
-    response = HttpResponse(content, content_type=content_type)
     # Non-public news must never sit in a shared cache; public news may, but briefly, so a
     # change of the news' visibility takes effect soon.
-    response["Cache-Control"] = "public, max-age=600" if public else "private, max-age=3600"
-    return response
+    cache_control = "public, max-age=600" if public else "private, max-age=3600"
+    return stored_file_response(field, content_type=content_type, cache_control=cache_control)
 
 
 def request_limit() -> int:
