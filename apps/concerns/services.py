@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.events import send_event_on_commit
-from apps.core.images import ProcessedImage, process_image
+from apps.core.images import process_photos, save_photo
 from apps.core.text import clean_line, clean_text
 from apps.notifications import triggers as notifications
 from apps.places.models import MunicipalityRole
@@ -32,8 +32,6 @@ from .models import (
 )
 from .permissions import can_handle, can_report, can_write_message
 
-PHOTO_SIDE = 1600
-THUMBNAIL_SIDE = 480
 SIX_PLACES = Decimal("0.000001")
 
 # Which status may follow which. A closed report can be reopened (back to "in Bearbeitung"),
@@ -112,36 +110,16 @@ def _check_text(value: str, *, field: str, limit: int, required: str | None, err
     return value
 
 
-def _process_photos(uploads: Sequence, errors: dict) -> list[tuple[ProcessedImage, ...]]:
-    """Decode every photo before anything is written, so one bad file saves nothing."""
+def _process_photos(uploads: Sequence, errors: dict) -> list:
     if len(uploads) > PHOTOS_MAX:
         errors["photos"] = _("Höchstens %(max)s Fotos pro Meldung.") % {"max": PHOTOS_MAX}
         return []
-    processed = []
-    max_bytes = _photo_max_bytes()
-    for upload in uploads:
-        try:
-            processed.append(
-                (
-                    process_image(upload, max_bytes=max_bytes, max_side=PHOTO_SIDE),
-                    process_image(upload, max_bytes=max_bytes, max_side=THUMBNAIL_SIDE),
-                )
-            )
-        except ValidationError as exc:
-            name = getattr(upload, "name", "") or _("Foto")
-            errors["photos"] = [f"{name}: {message}" for message in exc.messages]
-            return []
-    return processed
+    return process_photos(uploads, max_bytes=_photo_max_bytes(), errors=errors)
 
 
 def _store_photos(concern: Concern, processed: list) -> None:
     for position, (image, thumbnail) in enumerate(processed):
-        photo = ConcernPhoto(
-            concern=concern, position=position, width=image.width, height=image.height
-        )
-        photo.image.save("photo.jpg", image.content, save=False)
-        photo.thumbnail.save("thumb.jpg", thumbnail.content, save=False)
-        photo.save()
+        save_photo(ConcernPhoto(concern=concern, position=position), image, thumbnail)
 
 
 def concern_create(

@@ -1,5 +1,6 @@
 """Serving files kept in private storage, to callers a view has already found entitled."""
 
+from django.db import transaction
 from django.http import Http404, HttpResponse
 
 PHOTO_SIZES = {"full", "thumb"}
@@ -26,3 +27,20 @@ def stored_file_response(field, *, content_type: str, cache_control: str) -> Htt
     response = HttpResponse(content, content_type=content_type)
     response["Cache-Control"] = cache_control
     return response
+
+
+def photo_files(photos) -> list:
+    """The stored files of these photos, full size and thumbnail."""
+    return [field for photo in photos for field in (photo.image, photo.thumbnail)]
+
+
+def delete_files_on_commit(fields) -> None:
+    """Remove these stored files once the transaction that dropped their rows commits (a
+    rollback keeps them)."""
+    files = [(field.storage, field.name) for field in fields if field.name]
+
+    def delete():
+        for storage, name in files:
+            storage.delete(name)
+
+    transaction.on_commit(delete)

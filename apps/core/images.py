@@ -85,3 +85,36 @@ def _flatten(image: Image.Image) -> Image.Image:
         background.paste(rgba, mask=rgba.getchannel("A"))
         return background
     return image.convert("RGB")
+
+
+PHOTO_SIDE = 1600
+THUMBNAIL_SIDE = 480
+
+
+def process_photos(uploads, *, max_bytes: int, errors: dict) -> list[tuple[ProcessedImage, ...]]:
+    """Each upload as a photo and a thumbnail, all decoded before anything is written, so one
+    bad file saves nothing: at the first bad one, errors["photos"] names it and the result
+    is empty."""
+    processed = []
+    for upload in uploads:
+        try:
+            processed.append(
+                tuple(
+                    process_image(upload, max_bytes=max_bytes, max_side=side)
+                    for side in (PHOTO_SIDE, THUMBNAIL_SIDE)
+                )
+            )
+        except ValidationError as exc:
+            name = getattr(upload, "name", "") or _("Foto")
+            errors["photos"] = [f"{name}: {message}" for message in exc.messages]
+            return []
+    return processed
+
+
+def save_photo(photo, image: ProcessedImage, thumbnail: ProcessedImage) -> None:
+    """Store a photo row (a model with `image`, `thumbnail`, `width` and `height`) and its
+    two files."""
+    photo.width, photo.height = image.width, image.height
+    photo.image.save("photo.jpg", image.content, save=False)
+    photo.thumbnail.save("thumb.jpg", thumbnail.content, save=False)
+    photo.save()

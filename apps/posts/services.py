@@ -11,7 +11,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.images import ProcessedImage, process_image
+from apps.core.files import delete_files_on_commit, photo_files
+from apps.core.images import process_photos, save_photo
 from apps.core.text import clean_line, clean_text
 from apps.notifications import triggers as notifications
 
@@ -35,9 +36,6 @@ from .permissions import (
     can_read_post,
     can_write,
 )
-
-PHOTO_SIDE = 1600
-THUMBNAIL_SIDE = 480
 
 
 def _check_text(title: str, body: str, kind: str, errors: dict) -> tuple[str, str]:
@@ -73,54 +71,16 @@ def _check_expiry(days: int | None, errors: dict) -> int:
     return days
 
 
-def _process_photos(uploads: Sequence, already: int, errors: dict) -> list[ProcessedImage]:
-    """Decode every photo before anything is written, so one bad file saves nothing."""
+def _process_photos(uploads: Sequence, already: int, errors: dict) -> list:
     if already + len(uploads) > PHOTOS_MAX:
         errors["photos"] = _("Höchstens %(max)s Fotos pro Beitrag.") % {"max": PHOTOS_MAX}
         return []
-    processed = []
-    for upload in uploads:
-        try:
-            processed.append(
-                (
-                    process_image(
-                        upload, max_bytes=settings.POST_PHOTO_MAX_BYTES, max_side=PHOTO_SIDE
-                    ),
-                    process_image(
-                        upload, max_bytes=settings.POST_PHOTO_MAX_BYTES, max_side=THUMBNAIL_SIDE
-                    ),
-                )
-            )
-        except ValidationError as exc:
-            name = getattr(upload, "name", "") or _("Foto")
-            errors["photos"] = [f"{name}: {message}" for message in exc.messages]
-            return []
-    return processed
+    return process_photos(uploads, max_bytes=settings.POST_PHOTO_MAX_BYTES, errors=errors)
 
 
 def _store_photos(post: Post, processed: list, start: int) -> None:
     for offset, (image, thumbnail) in enumerate(processed):
-        photo = PostPhoto(
-            post=post, position=start + offset, width=image.width, height=image.height
-        )
-        photo.image.save("photo.jpg", image.content, save=False)
-        photo.thumbnail.save("thumb.jpg", thumbnail.content, save=False)
-        photo.save()
-
-
-def _delete_files_on_commit(names: list[tuple]) -> None:
-    def delete():
-        for storage, name in names:
-            if name:
-                storage.delete(name)
-
-    transaction.on_commit(delete)
-
-
-def _photo_files(photos) -> list[tuple]:
-    return [
-        (field.storage, field.name) for photo in photos for field in (photo.image, photo.thumbnail)
-    ]
+        save_photo(PostPhoto(post=post, position=start + offset), image, thumbnail)
 
 
 def post_create(
@@ -194,7 +154,7 @@ def post_update(
         post.edited_at = timezone.now()
         post.save(update_fields=["title", "body", "category", "scope", "edited_at"])
         if removing:
-            _delete_files_on_commit(_photo_files(removing))
+            delete_files_on_commit(photo_files(removing))
             PostPhoto.objects.filter(pk__in=[p.pk for p in removing]).delete()
         last = post.photos.order_by("-position").values_list("position", flat=True).first()
         _store_photos(post, processed, (last + 1) if last is not None else 0)
@@ -234,7 +194,7 @@ def post_delete(*, actor, post: Post) -> None:
     if not can_edit_post(actor, post):
         raise PermissionDenied(_("Nur wer den Beitrag geschrieben hat, kann ihn löschen."))
     with transaction.atomic():
-        _delete_files_on_commit(_photo_files(post.photos.all()))
+        delete_files_on_commit(photo_files(post.photos.all()))
         live.publish_post_deleted(post.pk)
         post.delete()
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.images import ProcessedImage, process_image
+from apps.core.files import delete_files_on_commit, photo_files
+from apps.core.images import process_photos, save_photo
 from apps.core.text import clean_line, clean_text
 from apps.notifications import triggers as notifications
 from apps.places.models import Municipality
@@ -22,8 +23,6 @@ from .files import attachment_display_name, check_pdf
 from .models import BODY_MAX, PHOTOS_MAX, TITLE_MAX, News, NewsPhoto
 from .permissions import can_manage_news
 
-PHOTO_SIDE = 1600
-THUMBNAIL_SIDE = 480
 # A publication time a little in the past is a form filled in slowly, not a mistake.
 SCHEDULE_GRACE = dt.timedelta(minutes=10)
 SCHEDULE_AHEAD_MAX = dt.timedelta(days=365)
@@ -131,24 +130,10 @@ def _check_pinned_until(value, now: dt.datetime, errors: dict, *, keep=None) -> 
 
 
 def _process_photos(uploads: Sequence, already: int, errors: dict) -> list:
-    """Decode every photo before anything is written, so one bad file saves nothing."""
     if already + len(uploads) > PHOTOS_MAX:
         errors["photos"] = _("Höchstens %(max)s Fotos pro Meldung.") % {"max": PHOTOS_MAX}
         return []
-    processed: list[tuple[ProcessedImage, ProcessedImage]] = []
-    for upload in uploads:
-        try:
-            processed.append(
-                tuple(
-                    process_image(upload, max_bytes=settings.POST_PHOTO_MAX_BYTES, max_side=side)
-                    for side in (PHOTO_SIDE, THUMBNAIL_SIDE)
-                )
-            )
-        except ValidationError as exc:
-            name = getattr(upload, "name", "") or _("Foto")
-            errors["photos"] = [f"{name}: {message}" for message in exc.messages]
-            return []
-    return processed
+    return process_photos(uploads, max_bytes=settings.POST_PHOTO_MAX_BYTES, errors=errors)
 
 
 def _check_attachment(upload, errors: dict) -> tuple[bytes, str] | None:
@@ -166,31 +151,13 @@ def _check_attachment(upload, errors: dict) -> tuple[bytes, str] | None:
 
 def _store_photos(news: News, processed: list, start: int) -> None:
     for offset, (image, thumbnail) in enumerate(processed):
-        photo = NewsPhoto(
-            news=news, position=start + offset, width=image.width, height=image.height
-        )
-        photo.image.save("photo.jpg", image.content, save=False)
-        photo.thumbnail.save("thumb.jpg", thumbnail.content, save=False)
-        photo.save()
+        save_photo(NewsPhoto(news=news, position=start + offset), image, thumbnail)
 
 
 def _store_attachment(news: News, pdf: tuple[bytes, str]) -> None:
     data, name = pdf
     news.attachment.save("attachment.pdf", ContentFile(data), save=False)
     news.attachment_name, news.attachment_size = name, len(data)
-
-
-def _delete_files_on_commit(files: list[tuple]) -> None:
-    def delete():
-        for storage, name in files:
-            if name:
-                storage.delete(name)
-
-    transaction.on_commit(delete)
-
-
-def _photo_files(photos) -> list[tuple]:
-    return [(f.storage, f.name) for photo in photos for f in (photo.image, photo.thumbnail)]
 
 
 def _after_publish(news: News) -> None:
@@ -306,9 +273,8 @@ def news_update(
         raise ValidationError(errors)
     announce = publish_at <= now and news.announced_at is None
     with transaction.atomic():
-        old_attachment = (news.attachment.storage, news.attachment.name)
         if pdf is not None or remove_attachment:
-            _delete_files_on_commit([old_attachment])
+            delete_files_on_commit([news.attachment])
             news.attachment, news.attachment_name, news.attachment_size = None, "", 0
         if pdf is not None:
             _store_attachment(news, pdf)
@@ -323,7 +289,7 @@ def news_update(
             news.announced_at = now
         news.save()
         if removing:
-            _delete_files_on_commit(_photo_files(removing))
+            delete_files_on_commit(photo_files(removing))
             NewsPhoto.objects.filter(pk__in=[p.pk for p in removing]).delete()
         last = news.photos.order_by("-position").values_list("position", flat=True).first()
         _store_photos(news, processed, (last + 1) if last is not None else 0)
@@ -339,9 +305,7 @@ def news_delete(*, actor, news: News) -> None:
     if not can_manage_news(actor, news.municipality):
         raise PermissionDenied(NOT_ALLOWED)
     with transaction.atomic():
-        files = _photo_files(news.photos.all())
-        files.append((news.attachment.storage, news.attachment.name))
-        _delete_files_on_commit(files)
+        delete_files_on_commit([*photo_files(news.photos.all()), news.attachment])
         live.board_changed_on_commit(news.municipality_id)
         news.delete()
 
