@@ -1,9 +1,7 @@
 """Reads of events: the calendar, month pages, one event, attendees, and the pages of the API
 (cut by a keyset cursor on start and id, never by OFFSET)."""
 
-import base64
 import datetime as dt
-import json
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -14,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.core.ids import ID_LIMIT, parse_id
+from apps.core.cursors import decode_time_cursor, encode_time_cursor
+from apps.core.ids import parse_id
 from apps.places.models import Municipality
 from apps.places.selectors import readable_municipality_ids
 
@@ -183,29 +182,6 @@ class EventPage:
     next_cursor: str | None
 
 
-def _encode_cursor(values: list) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-        if not isinstance(values, list) or len(values) != 2:
-            raise ValueError
-        starts, pk = values
-        if not isinstance(starts, str) or isinstance(pk, bool) or not isinstance(pk, int):
-            raise ValueError
-        if not 0 <= pk < ID_LIMIT:
-            raise ValueError
-        parsed = dt.datetime.fromisoformat(starts)
-        if parsed.tzinfo is None:
-            raise ValueError
-        return parsed.astimezone(dt.UTC), pk
-    except (ValueError, UnicodeError, TypeError, OverflowError) as exc:
-        raise ValidationError({"cursor": _("Ungültiger Cursor.")}) from exc
-
-
 def event_page(
     *,
     user,
@@ -238,12 +214,12 @@ def event_page(
     if not include_cancelled:
         qs = qs.filter(cancelled_at__isnull=True)
     if cursor:
-        starts, pk = _decode_cursor(cursor)
+        starts, pk = decode_time_cursor(cursor)
         qs = qs.filter(starts_at__gte=starts).exclude(starts_at=starts, id__lte=pk)
     events = list(_ordered(qs)[: limit + 1])
     next_cursor = None
     if len(events) > limit:
         events = events[:limit]
         last = events[-1]
-        next_cursor = _encode_cursor([last.starts_at.isoformat(), last.pk])
+        next_cursor = encode_time_cursor(last.starts_at, last.pk)
     return EventPage(events=events, next_cursor=next_cursor)

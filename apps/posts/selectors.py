@@ -1,9 +1,7 @@
 """Reads of the feed. Pages are cut by a keyset cursor, never by OFFSET, and cost the same
 few queries whatever their size."""
 
-import base64
 import datetime as dt
-import json
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -14,6 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.cursors import cursor_id, cursor_time, decode_cursor, encode_cursor
 from apps.core.text import clean_line
 
 from .models import Comment, Post, PostPhoto, Thanks
@@ -28,40 +27,6 @@ QUERY_MAX = 100
 class FeedPage:
     posts: list[Post]
     next_cursor: str | None
-
-
-def _encode_cursor(values: list) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, size: int) -> list:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-        if not isinstance(values, list) or len(values) != size:
-            raise ValueError
-        return values
-    except (ValueError, UnicodeError, TypeError) as exc:
-        raise ValidationError({"cursor": _("Ungültiger Cursor.")}) from exc
-
-
-def _parse_time(value) -> dt.datetime:
-    if not isinstance(value, str):
-        raise ValidationError({"cursor": _("Ungültiger Cursor.")})
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-        if parsed.tzinfo is None:
-            raise ValueError("naive time")
-        # A time like year 1 at +05:00 has no UTC form; the database would fail on it.
-        return parsed.astimezone(dt.UTC)
-    except (ValueError, OverflowError) as exc:
-        raise ValidationError({"cursor": _("Ungültiger Cursor.")}) from exc
-
-
-def _parse_id(value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError({"cursor": _("Ungültiger Cursor.")})
-    return value
 
 
 def in_feed(qs: QuerySet[Post], now: dt.datetime | None = None) -> QuerySet[Post]:
@@ -132,10 +97,10 @@ def _feed_queryset(
     if ranked:
         qs = qs.order_by("-rank", "-created_at", "-id")
         if cursor:
-            rank, created, pk = _decode_cursor(cursor, 3)
+            rank, created, pk = decode_cursor(cursor, 3)
             if not isinstance(rank, int | float) or isinstance(rank, bool):
                 raise ValidationError({"cursor": _("Ungültiger Cursor.")})
-            created, pk = _parse_time(created), _parse_id(pk)
+            created, pk = cursor_time(created), cursor_id(pk)
             qs = qs.filter(
                 Q(rank__lt=rank)
                 | Q(rank=rank, created_at__lt=created)
@@ -144,8 +109,8 @@ def _feed_queryset(
     else:
         qs = qs.order_by("-created_at", "-id")
         if cursor:
-            created, pk = _decode_cursor(cursor, 2)
-            created, pk = _parse_time(created), _parse_id(pk)
+            created, pk = decode_cursor(cursor, 2)
+            created, pk = cursor_time(created), cursor_id(pk)
             # The redundant upper bound lets PostgreSQL start the index scan at the cursor;
             # the OR alone is only a filter, read from the newest post down (~500x slower
             # a million posts deep).
@@ -157,7 +122,7 @@ def _feed_queryset(
 
 def _next_cursor(rank, created_at: dt.datetime, pk: int, *, ranked: bool) -> str:
     values = [created_at.isoformat(), pk]
-    return _encode_cursor([rank, *values] if ranked else values)
+    return encode_cursor([rank, *values] if ranked else values)
 
 
 def feed_for_user(

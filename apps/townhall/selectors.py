@@ -1,18 +1,15 @@
 """Reads of town-hall news: pages cut by a keyset cursor (never OFFSET), the block on top of
 the feed, the notice board and the syndication feeds. Each costs a fixed number of queries."""
 
-import base64
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
 from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from apps.core.ids import ID_LIMIT, parse_id
+from apps.core.cursors import decode_time_cursor, encode_time_cursor
+from apps.core.ids import parse_id
 from apps.events.selectors import upcoming_public_events
 from apps.places.models import Municipality
 from apps.places.selectors import readable_municipality_ids
@@ -64,30 +61,6 @@ class NewsPage:
     next_cursor: str | None
 
 
-def _encode_cursor(publish_at: dt.datetime, pk: int) -> str:
-    raw = json.dumps([publish_at.isoformat(), pk]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
-    bad = ValidationError({"cursor": _("Ungültiger Cursor.")})
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-        when, pk = values
-        if not isinstance(when, str) or isinstance(pk, bool) or not isinstance(pk, int):
-            raise ValueError
-        if not 0 <= pk < ID_LIMIT:
-            raise ValueError
-        parsed = dt.datetime.fromisoformat(when)
-        if parsed.tzinfo is None:
-            raise ValueError
-        # A time like year 1 at +05:00 has no UTC form; the database would fail on it.
-        return parsed.astimezone(dt.UTC), pk
-    except (ValueError, TypeError, UnicodeError, OverflowError) as exc:
-        raise bad from exc
-
-
 def news_page(
     *,
     user,
@@ -111,7 +84,7 @@ def news_page(
         qs = qs.exclude(pinned_until__gt=now)
     qs = qs.order_by("-publish_at", "-id")
     if cursor:
-        when, pk = _decode_cursor(cursor)
+        when, pk = decode_time_cursor(cursor)
         qs = qs.filter(publish_at__lte=when).filter(
             Q(publish_at__lt=when) | Q(publish_at=when, id__lt=pk)
         )
@@ -119,7 +92,7 @@ def news_page(
     next_cursor = None
     if len(news) > limit:
         news = news[:limit]
-        next_cursor = _encode_cursor(news[-1].publish_at, news[-1].pk)
+        next_cursor = encode_time_cursor(news[-1].publish_at, news[-1].pk)
     return NewsPage(news=news, next_cursor=next_cursor)
 
 
