@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -192,6 +193,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.notifications.tasks.prune_notifications",
         "schedule": 86400.0,
     },
+    # The daily email digest, by default at 07:30 Europe/Berlin.
+    "send-email-digests": {
+        "task": "apps.notifications.tasks.send_email_digests",
+        "schedule": crontab(
+            hour=os.environ.get("NOTIFICATIONS_DIGEST_HOUR", "7"),
+            minute=os.environ.get("NOTIFICATIONS_DIGEST_MINUTE", "30"),
+        ),
+    },
 }
 
 # --- Auth ---------------------------------------------------------------------------------
@@ -351,6 +360,25 @@ CONCERNS_MAP_TILE_ATTRIBUTION = os.environ.get("CONCERNS_MAP_TILE_ATTRIBUTION", 
 
 # --- Notifications ------------------------------------------------------------------------
 NOTIFICATIONS_KEEP_READ_DAYS = int(os.environ.get("NOTIFICATIONS_KEEP_READ_DAYS", "90"))
+# Web Push. Without VAPID_PRIVATE_KEY a pair is made once into var/vapid.json; make one for
+# production with `manage.py vapid_keys`. The subject tells push services whom to contact.
+VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
+VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
+VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:admin@example.org")
+# Devices per push task, pushes in flight per task, and seconds before a push service counts
+# as not answering.
+PUSH_BATCH_SIZE = int(os.environ.get("PUSH_BATCH_SIZE", "250"))
+PUSH_CONCURRENCY = int(os.environ.get("PUSH_CONCURRENCY", "16"))
+PUSH_TIMEOUT = float(os.environ.get("PUSH_TIMEOUT", "10"))
+# A push the service refused for now (429, 5xx, timeout) is tried this often in all, waiting
+# PUSH_RETRY_BASE seconds, doubling, at most PUSH_RETRY_MAX (or longer if Retry-After says).
+PUSH_MAX_ATTEMPTS = int(os.environ.get("PUSH_MAX_ATTEMPTS", "5"))
+PUSH_RETRY_BASE = float(os.environ.get("PUSH_RETRY_BASE", "10"))
+PUSH_RETRY_MAX = float(os.environ.get("PUSH_RETRY_MAX", "3600"))
+# How long a push service keeps a push for a phone that is off: a day; warnings too.
+PUSH_TTL = int(os.environ.get("PUSH_TTL", str(24 * 3600)))
+# A push task that held deliveries this long without finishing is taken to have died.
+PUSH_CLAIM_SECONDS = int(os.environ.get("PUSH_CLAIM_SECONDS", "300"))
 
 # --- Town hall ----------------------------------------------------------------------------
 TOWNHALL_PDF_MAX_BYTES = int(os.environ.get("TOWNHALL_PDF_MAX_BYTES", 20 * 1024 * 1024))

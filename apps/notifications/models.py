@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +51,9 @@ class Notification(models.Model):
     )
     # How many events were collapsed into this unread row.
     count = models.PositiveIntegerField(default=1)
+    # False when the recipient wants this kind only by push or email: the row is their
+    # source, but the centre and the bell leave it out.
+    in_app = models.BooleanField(default=True)
     read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now_add=True)
@@ -85,3 +90,156 @@ class Notification(models.Model):
     @property
     def is_unread(self) -> bool:
         return self.read_at is None
+
+
+# What each kind does when nobody chose otherwise: (in-app, push, email). Email is the
+# daily digest and always opt-in; thanks are nice but not worth buzzing a phone.
+CHANNELS = ("in_app", "push", "email")
+DEFAULT_CHANNELS: dict[str, tuple[bool, bool, bool]] = {
+    Notification.Kind.COMMENT: (True, True, False),
+    Notification.Kind.COMMENT_REPLY: (True, True, False),
+    Notification.Kind.THANKS: (True, False, False),
+    Notification.Kind.MESSAGE: (True, True, False),
+    Notification.Kind.NEWS: (True, True, False),
+    Notification.Kind.URGENT_WARNING: (True, True, False),
+    Notification.Kind.CONCERN_STATUS: (True, True, False),
+    Notification.Kind.CONCERN_MESSAGE: (True, True, False),
+    Notification.Kind.EVENT_CANCELLED: (True, True, False),
+    Notification.Kind.EVENT_CHANGED: (True, True, False),
+}
+
+
+class NotificationPreference(models.Model):
+    """Someone's choice for one kind; a kind without a row follows DEFAULT_CHANNELS."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=20, choices=Notification.Kind.choices)
+    in_app = models.BooleanField()
+    push = models.BooleanField()
+    email = models.BooleanField()
+
+    class Meta:
+        verbose_name = _("Benachrichtigungs-Einstellung")
+        verbose_name_plural = _("Benachrichtigungs-Einstellungen")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}"
+
+
+QUIET_START = dt.time(22, 0)
+QUIET_END = dt.time(7, 0)
+
+
+class NotificationSettings(models.Model):
+    """Quiet hours and the digest's bookkeeping; nobody has a row until they change something
+    or get a digest, and no row means the defaults."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="notification_settings",
+    )
+    quiet_hours = models.BooleanField(_("Ruhezeit"), default=True)
+    quiet_start = models.TimeField(_("Ruhezeit von"), default=QUIET_START)
+    quiet_end = models.TimeField(_("Ruhezeit bis"), default=QUIET_END)
+    last_digest_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Benachrichtigungs-Einstellungen")
+        verbose_name_plural = _("Benachrichtigungs-Einstellungen")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}"
+
+
+class MutedTarget(models.Model):
+    """Someone does not want to hear about this post (or other target) any more."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    target_type = models.CharField(max_length=20, choices=Notification.TargetType.choices)
+    target_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Stummgeschaltet")
+        verbose_name_plural = _("Stummgeschaltet")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "target_type", "target_id"], name="one_mute_per_target"
+            )
+        ]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="muted_target")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.target_type}:{self.target_id}"
+
+
+class PushSubscription(models.Model):
+    """One device (one browser on one phone or computer) that accepts Web Push for a user.
+    The endpoint belongs to the push service of the browser's maker; the keys encrypt for
+    that browser alone (RFC 8291)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(max_length=2000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    # Pushes given up on since the last success (after their retries).
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("Gerät für Push-Nachrichten")
+        verbose_name_plural = _("Geräte für Push-Nachrichten")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.endpoint[:60]}"
+
+    @property
+    def info(self) -> dict:
+        """The subscription as the browser's PushSubscription.toJSON() gives it."""
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
+
+
+class PushDelivery(models.Model):
+    """One push of one notification (at one count) to one device. The unique key makes a
+    redelivered task find its work done instead of pushing twice."""
+
+    class State(models.IntegerChoices):
+        PENDING = 0, _("wartet")
+        SENT = 1, _("zugestellt")
+        FAILED = 2, _("aufgegeben")
+
+    subscription = models.ForeignKey(PushSubscription, on_delete=models.CASCADE, related_name="+")
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="+")
+    # The notification's count when pushed: a collapsed notification pushes again per event.
+    count = models.PositiveIntegerField()
+    state = models.PositiveSmallIntegerField(choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # The task sending it right now; a claim older than PUSH_CLAIM_SECONDS is free again
+    # (its worker died), so two tasks never push the same delivery at once.
+    claim = models.UUIDField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Push-Zustellung")
+        verbose_name_plural = _("Push-Zustellungen")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "notification", "count"], name="one_push_per_event"
+            )
+        ]
+        indexes = [models.Index(fields=["created_at"], name="push_delivery_prune")]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id}#{self.count} → {self.subscription_id}"

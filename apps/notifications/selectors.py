@@ -26,7 +26,7 @@ def notification_get(*, user, notification_id) -> Notification:
 
 
 def unread_count(*, user) -> int:
-    return Notification.objects.filter(recipient=user, read_at=None).count()
+    return Notification.objects.filter(recipient=user, read_at=None, in_app=True).count()
 
 
 @dataclass
@@ -41,7 +41,7 @@ def notifications_page(
     """A page of one's notifications, the most recently updated first. Two queries at most
     whatever the page size: the rows (with their actor) and nothing else."""
     limit = max(1, min(int(limit), PAGE_SIZE_MAX))
-    qs = Notification.objects.filter(recipient=user).select_related("actor")
+    qs = Notification.objects.filter(recipient=user, in_app=True).select_related("actor")
     if unread_only:
         qs = qs.filter(read_at=None)
     if cursor:

@@ -3,18 +3,22 @@ inside their own transaction (no signals): the rows commit or roll back with the
 they are about, and the new unread count goes to the recipients' sockets after commit."""
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from apps.core.events import send_events_now
 
-from .models import TITLE_MAX, Notification
+from .models import TITLE_MAX, Notification, PushDelivery
+from .preferences import channels_for, muted_among
 from .selectors import notification_get
+
+logger = logging.getLogger(__name__)
 
 FRAME_UNREAD = "notifications.unread"
 BATCH_SIZE = 1000
@@ -35,7 +39,7 @@ def unread_frames(user_ids: Iterable[int]) -> list[tuple[int, dict]]:
     """The unread count of each of these people as a live frame, in one query."""
     ids = list(set(user_ids))
     counts = dict(
-        Notification.objects.filter(recipient_id__in=ids, read_at=None)
+        Notification.objects.filter(recipient_id__in=ids, read_at=None, in_app=True)
         .values("recipient_id")
         .annotate(n=Count("id"))
         .values_list("recipient_id", "n")
@@ -50,6 +54,23 @@ def _publish_unread_on_commit(user_ids: Iterable[int]) -> None:
         transaction.on_commit(lambda: send_events_now(unread_frames(ids)))
 
 
+def _push_on_commit(notification_ids: list[int]) -> None:
+    """Hand these notifications to the push task once they are committed."""
+    if not notification_ids:
+        return
+
+    def enqueue():
+        from .tasks import push_notifications
+
+        try:
+            push_notifications.delay(notification_ids=notification_ids)
+        except Exception:
+            # The in-app notification stands; a broker hiccup costs the push only.
+            logger.exception("could not enqueue pushes for %s", notification_ids[:10])
+
+    transaction.on_commit(enqueue)
+
+
 def notify(
     *,
     recipients: Iterable,
@@ -60,11 +81,15 @@ def notify(
     actor=None,
     municipality_id: int | None = None,
 ) -> int:
-    """Tell these people (users or ids) about something. Never the actor themselves. An
-    unread notification of the same kind about the same target collapses: its count goes up
-    instead of a new line. Returns how many people were notified."""
+    """Tell these people (users or ids) about something, on the channels each chose for this
+    kind. Never the actor themselves, nobody who muted the target. An unread notification of
+    the same kind about the same target collapses: its count goes up instead of a new line.
+    Those who want a push get it after commit. Returns how many people were notified."""
     actor_id = _id(actor)
     ids = {_id(person) for person in recipients} - {None, actor_id}
+    ids -= muted_among(ids, target_type=target_type, target_id=target_id)
+    channels = channels_for(ids, kind)
+    ids = {user_id for user_id in ids if channels[user_id].any}
     if not ids:
         return 0
     now = timezone.now()
@@ -89,6 +114,7 @@ def notify(
                 title=title,
                 actor_id=actor_id,
                 municipality_id=municipality_id,
+                in_app=channels[user_id].in_app,
                 created_at=now,
                 updated_at=now,
             )
@@ -97,7 +123,12 @@ def notify(
         # A concurrent notify may have created the same unread row meanwhile: that one
         # stands (one lost "+1" in a race beats failing the comment or message behind it).
         Notification.objects.bulk_create(fresh, ignore_conflicts=True)
-        _publish_unread_on_commit(ids)
+        _publish_unread_on_commit(user_id for user_id in ids if channels[user_id].in_app)
+        pushing = [user_id for user_id in ids if channels[user_id].push]
+        if pushing:
+            _push_on_commit(
+                list(same.filter(recipient_id__in=pushing).values_list("pk", flat=True))
+            )
     return len(ids)
 
 
@@ -111,9 +142,10 @@ def notify_residents(
     actor_id: int | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> int:
-    """Tell every active resident of a municipality, in batches; run from a task. Running
-    it again (a redelivered task) adds nobody twice: whoever already has a notification
-    about this target, read or not, is skipped. Returns how many rows were created."""
+    """Tell every active resident of a municipality, in batches, on the channels each chose;
+    run from a task. Running it again (a redelivered task) adds nobody twice: whoever
+    already has a notification about this target, read or not, is skipped. Returns how many
+    rows were created. The push task finds them by their target (push_target)."""
     User = get_user_model()
     title = _short(title)
     residents = (
@@ -128,6 +160,9 @@ def notify_residents(
         if not batch:
             break
         after = batch[-1]
+        full = len(batch) == batch_size
+        channels = channels_for(batch, kind)
+        batch = [user_id for user_id in batch if channels[user_id].any]
         with transaction.atomic():
             have = set(
                 Notification.objects.filter(
@@ -144,6 +179,7 @@ def notify_residents(
                     title=title,
                     actor_id=actor_id,
                     municipality_id=municipality_id,
+                    in_app=channels[user_id].in_app,
                     created_at=now,
                     updated_at=now,
                 )
@@ -152,8 +188,8 @@ def notify_residents(
             ]
             Notification.objects.bulk_create(rows, ignore_conflicts=True)
             created += len(rows)
-            _publish_unread_on_commit([row.recipient_id for row in rows])
-        if len(batch) < batch_size:
+            _publish_unread_on_commit([row.recipient_id for row in rows if row.in_app])
+        if not full:
             break
     return created
 
@@ -173,7 +209,7 @@ def notification_mark_read(*, user, notification_id) -> Notification:
 
 def notifications_mark_all_read(*, user) -> int:
     with transaction.atomic():
-        changed = Notification.objects.filter(recipient=user, read_at=None).update(
+        changed = Notification.objects.filter(recipient=user, read_at=None, in_app=True).update(
             read_at=timezone.now()
         )
         if changed:
@@ -182,9 +218,14 @@ def notifications_mark_all_read(*, user) -> int:
 
 
 def prune_read_notifications(*, now=None) -> int:
-    """Delete notifications read more than NOTIFICATIONS_KEEP_READ_DAYS; unread ones stay."""
+    """Delete notifications read more than NOTIFICATIONS_KEEP_READ_DAYS ago, and those only
+    meant for push or email once as old; unread ones in the centre stay. Push deliveries
+    are kept a week, long enough for every retry."""
     now = now or timezone.now()
     days = getattr(settings, "NOTIFICATIONS_KEEP_READ_DAYS", 90)
     cutoff = now - dt.timedelta(days=days)
-    deleted, _counts = Notification.objects.filter(read_at__lt=cutoff).delete()
+    PushDelivery.objects.filter(created_at__lt=now - dt.timedelta(days=7)).delete()
+    deleted, _counts = Notification.objects.filter(
+        Q(read_at__lt=cutoff) | Q(in_app=False, updated_at__lt=cutoff)
+    ).delete()
     return deleted

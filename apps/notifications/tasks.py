@@ -1,19 +1,35 @@
+"""Celery tasks of notifications. All are idempotent and acknowledged late: a task that a
+dead worker leaves behind runs again and finds its finished work done."""
+
+import logging
+
 from celery import shared_task
+from django.conf import settings
 
 from .models import Notification
+from .push import plan_pushes, push_deliveries
 from .services import notify_residents, prune_read_notifications
+
+logger = logging.getLogger(__name__)
+
+PLAN_CHUNK = 1000
+
+
+def batched(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 @shared_task(acks_late=True)
 def notify_residents_of_news(*, news_id: int) -> int:
-    """Town-hall news (or an urgent warning) to every resident. Safe to run twice."""
+    """Town-hall news (or an urgent warning) to every resident, then to their phones."""
     from apps.townhall.models import News
 
     news = News.objects.filter(pk=news_id).first()
     if news is None:
         return 0
     kind = Notification.Kind.URGENT_WARNING if news.urgent else Notification.Kind.NEWS
-    return notify_residents(
+    created = notify_residents(
         municipality_id=news.municipality_id,
         kind=kind,
         target_type=Notification.TargetType.NEWS,
@@ -21,6 +37,66 @@ def notify_residents_of_news(*, news_id: int) -> int:
         title=news.title,
         actor_id=news.author_id,
     )
+    push_target(kind=kind, target_type=Notification.TargetType.NEWS, target_id=news.pk)
+    return created
+
+
+def _send(delivery_ids: list[int]) -> int:
+    """Up to one batch is sent right here; more go out as one task per batch, which the
+    workers share."""
+    if len(delivery_ids) <= settings.PUSH_BATCH_SIZE:
+        push_batch(delivery_ids=delivery_ids)
+        return 1
+    batches = 0
+    for batch in batched(delivery_ids, settings.PUSH_BATCH_SIZE):
+        push_batch.delay(delivery_ids=batch)
+        batches += 1
+    return batches
+
+
+def push_target(*, kind: str, target_type: str, target_id: int) -> int:
+    """Plan the pushes of every unread notification about one target (a warning to a whole
+    village) in chunks, and hand them to batch tasks. Returns how many deliveries."""
+    ids = list(
+        Notification.objects.filter(
+            kind=kind, target_type=target_type, target_id=target_id, read_at=None
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    planned: list[int] = []
+    for chunk in batched(ids, PLAN_CHUNK):
+        planned.extend(plan_pushes(chunk))
+    if planned:
+        _send(planned)
+    return len(planned)
+
+
+@shared_task(acks_late=True)
+def push_notifications(*, notification_ids: list[int]) -> int:
+    """Push these fresh notifications to their recipients' devices."""
+    planned = plan_pushes(notification_ids)
+    if planned:
+        _send(planned)
+    return len(planned)
+
+
+@shared_task(acks_late=True)
+def push_batch(*, delivery_ids: list[int]) -> dict:
+    """Send one batch; what the push services asked to retry comes back as a later task,
+    grouped by when."""
+    report = push_deliveries(delivery_ids)
+    later: dict[float, list[int]] = {}
+    for delivery_id, wait in report.retry:
+        later.setdefault(round(wait), []).append(delivery_id)
+    for wait, ids in sorted(later.items()):
+        push_batch.apply_async(kwargs={"delivery_ids": ids}, countdown=wait)
+    return {
+        "sent": report.sent,
+        "gone": report.gone,
+        "failed": report.failed,
+        "retry": len(report.retry),
+    }
 
 
 @shared_task
