@@ -238,7 +238,12 @@ def _claim(delivery_ids: list[int]) -> uuid.UUID:
 def _jobs(token: uuid.UUID) -> list[tuple[Job, int]]:
     deliveries = (
         PushDelivery.objects.filter(claim=token, state=State.PENDING)
-        .select_related("subscription", "notification__actor", "notification__recipient")
+        .select_related(
+            "subscription",
+            "notification__actor",
+            "notification__recipient",
+            "notification__municipality",
+        )
         .order_by("pk")
     )
     payloads: dict[tuple[int, int, str], bytes] = {}
@@ -267,12 +272,11 @@ def _jobs(token: uuid.UUID) -> list[tuple[Job, int]]:
 
 
 def backoff_seconds(attempt: int, retry_after: float | None) -> float:
-    """Exponential backoff (PUSH_RETRY_BASE, doubling per attempt, capped), never sooner
-    than the push service asked."""
-    wait = min(settings.PUSH_RETRY_BASE * 2 ** max(attempt - 1, 0), settings.PUSH_RETRY_MAX)
+    """When the push service said when (Retry-After), then; otherwise exponential backoff:
+    PUSH_RETRY_BASE, doubling per attempt, at most PUSH_RETRY_MAX."""
     if retry_after is not None:
-        wait = max(wait, min(retry_after, 24 * 3600))
-    return wait
+        return min(retry_after, 24 * 3600)
+    return min(settings.PUSH_RETRY_BASE * 2 ** max(attempt - 1, 0), settings.PUSH_RETRY_MAX)
 
 
 def push_deliveries(delivery_ids: Iterable[int]) -> PushReport:

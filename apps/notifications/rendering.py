@@ -1,5 +1,5 @@
 """How a notification reads and where it leads: from the row alone, no queries beyond the
-actor that the selectors already joined."""
+actor and municipality that the selectors already joined."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,10 +19,18 @@ TARGET_URLS = {
 
 
 def target_url(notification: Notification) -> str:
+    """The target's page. News pages live under their municipality, so those need the
+    notification's municipality (the selectors join it)."""
     name = TARGET_URLS.get(notification.target_type)
+    kwargs = {"pk": notification.target_id}
+    if notification.target_type == Notification.TargetType.NEWS:
+        if notification.municipality_id is None:
+            name = None
+        else:
+            kwargs["slug"] = notification.municipality.slug
     if name is None:
         return reverse("notifications:list")
-    return reverse(name, kwargs={"pk": notification.target_id})
+    return reverse(name, kwargs=kwargs)
 
 
 def _who(notification: Notification) -> str:

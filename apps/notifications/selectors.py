@@ -19,7 +19,11 @@ def notification_get(*, user, notification_id) -> Notification:
     if user is None or not user.is_authenticated:
         raise Http404
     number = parse_id(notification_id)
-    notification = Notification.objects.filter(pk=number, recipient=user).first()
+    notification = (
+        Notification.objects.filter(pk=number, recipient=user)
+        .select_related("municipality")
+        .first()
+    )
     if notification is None:
         raise Http404
     return notification
@@ -41,7 +45,9 @@ def notifications_page(
     """A page of one's notifications, the most recently updated first. Two queries at most
     whatever the page size: the rows (with their actor) and nothing else."""
     limit = max(1, min(int(limit), PAGE_SIZE_MAX))
-    qs = Notification.objects.filter(recipient=user, in_app=True).select_related("actor")
+    qs = Notification.objects.filter(recipient=user, in_app=True).select_related(
+        "actor", "municipality"
+    )
     if unread_only:
         qs = qs.filter(read_at=None)
     if cursor:

@@ -236,3 +236,27 @@ def test_prune_deletes_only_old_read_notifications(people):
     }
     with override_settings(NOTIFICATIONS_KEEP_READ_DAYS=10):
         assert prune_read_notifications(now=now) == 1
+
+
+def test_every_target_kind_opens_its_page(client, people, village):
+    """Following a notification leads to the page of what it is about, news under their
+    municipality included."""
+    user = people["resident"]
+    client.force_login(user)
+    for target_type, expected in [
+        ("post", "/beitraege/5/"),
+        ("conversation", "/nachrichten/5/"),
+        ("news", f"/gemeinden/{village.slug}/rathaus/5/"),
+        ("event", "/veranstaltungen/5/"),
+        ("concern", "/anliegen/5/"),
+    ]:
+        notify(
+            recipients=[user],
+            kind=Notification.Kind.NEWS,
+            target_type=target_type,
+            target_id=5,
+            municipality_id=village.pk,
+        )
+        row = Notification.objects.get(target_type=target_type)
+        response = client.get(reverse("notifications:open", args=[row.pk]))
+        assert (response.status_code, response["Location"]) == (302, expected), target_type
