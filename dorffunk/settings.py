@@ -324,6 +324,7 @@ SPECTACULAR_SETTINGS = {
         "ConversationKindEnum": [("direct", "direct"), ("group", "group")],
         "ConcernCategoryEnum": "apps.concerns.models.Concern.Category",
         "ConcernStatusEnum": "apps.concerns.models.Concern.Status",
+        "NotificationKindEnum": "apps.notifications.models.Notification.Kind",
     },
 }
 
@@ -365,6 +366,12 @@ NOTIFICATIONS_KEEP_READ_DAYS = int(os.environ.get("NOTIFICATIONS_KEEP_READ_DAYS"
 VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
 VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
 VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:admin@example.org")
+# The push services browsers subscribe at; the server only ever posts to these (https).
+PUSH_ENDPOINT_HOSTS = env_list(
+    "PUSH_ENDPOINT_HOSTS",
+    "fcm.googleapis.com,updates.push.services.mozilla.com,*.push.services.mozilla.com,"
+    "web.push.apple.com,*.notify.windows.com",
+)
 # Devices per push task, pushes in flight per task, and seconds before a push service counts
 # as not answering.
 PUSH_BATCH_SIZE = int(os.environ.get("PUSH_BATCH_SIZE", "250"))

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.core.exceptions import RateLimited
 from apps.core.forms import add_service_errors
 from apps.core.http import is_htmx
+from apps.notifications.prompts import suggest_push
 from apps.posts.models import Post
 from apps.posts.permissions import can_read_post
 
@@ -79,6 +80,7 @@ def conversation_detail(request, pk: int):
                     client_id=form.cleaned_data["client_id"],
                     post_id=form.cleaned_data["post"],
                 )
+                suggest_push(request)
                 return redirect(reverse("chat:detail", args=[pk]) + "#compose")
             except ValidationError as exc:
                 add_service_errors(form, exc)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.accounts.models import User
 from apps.core.forms import add_service_errors
+from apps.notifications.prompts import suggest_push
 from apps.places.models import Municipality
 from apps.places.selectors import municipality_get
 
@@ -97,6 +98,7 @@ def concern_create(request):
             add_service_errors(form, exc)
         else:
             messages.success(request, _("Danke! Deine Meldung ist beim Rathaus eingegangen."))
+            suggest_push(request)
             return redirect("concerns:detail", pk=concern.pk)
     category = form.data.get("category") if form.is_bound else initial_category
     municipality = request.user.home_municipality

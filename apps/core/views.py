@@ -7,6 +7,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 
@@ -61,7 +62,12 @@ def service_worker(request):
     response = render(
         request,
         "core/sw.js",
-        {"offline_url": "/offline/", "css_url": static("css/app.css")},
+        {
+            "offline_url": "/offline/",
+            "css_url": static("css/app.css"),
+            "vapid_key_url": reverse("api:vapid_public_key"),
+            "renew_url": reverse("api:push_subscription_renew"),
+        },
         content_type="text/javascript; charset=utf-8",
     )
     response["Service-Worker-Allowed"] = "/"

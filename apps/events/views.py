@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.http import is_htmx
+from apps.notifications.prompts import suggest_push
 from apps.places.selectors import municipality_get
 
 from . import services
@@ -146,6 +147,7 @@ def event_rsvp(request, pk: int):
             services.rsvp_remove(user=request.user, event=event)
         else:
             services.rsvp_add(user=request.user, event=event)
+            suggest_push(request)
     except ValidationError as exc:
         error = " ".join(exc.messages)
     if is_htmx(request):

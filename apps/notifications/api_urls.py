@@ -21,4 +21,22 @@ urlpatterns = [
         api.NotificationReadView.as_view(),
         name="notification_read",
     ),
+    path("push-subscriptions/", api.PushSubscriptionListView.as_view(), name="push_subscriptions"),
+    path(
+        "push-subscriptions/renew/",
+        api.PushSubscriptionRenewView.as_view(),
+        name="push_subscription_renew",
+    ),
+    path(
+        "push-subscriptions/<int:pk>/",
+        api.PushSubscriptionDetailView.as_view(),
+        name="push_subscription",
+    ),
+    path("push/vapid-public-key/", api.VapidPublicKeyView.as_view(), name="vapid_public_key"),
+    path(
+        "notification-preferences/",
+        api.PreferencesView.as_view(),
+        name="notification_preferences",
+    ),
+    path("notification-mutes/", api.MuteListView.as_view(), name="notification_mutes"),
 ]

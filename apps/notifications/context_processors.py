@@ -1,9 +1,17 @@
+from .prompts import SUGGEST_PUSH
 from .selectors import unread_count
+from .vapid import public_key
 
 
 def notifications(request) -> dict:
-    """The bell's unread count in the menu: one small query, only when a page shows it."""
+    """The bell's unread count in the menu: one small query, only when a page shows it; and
+    the offer to turn on push, once."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"notifications_unread": lambda: unread_count(user=user)}
+    context = {"notifications_unread": lambda: unread_count(user=user)}
+    session = getattr(request, "session", None)
+    if session is not None and session.pop(SUGGEST_PUSH, False):
+        context["suggest_push"] = True
+        context["vapid_public_key"] = public_key()
+    return context

@@ -2,19 +2,28 @@
 inside their own transaction (no signals): the rows commit or roll back with the change
 they are about, and the new unread count goes to the recipients' sockets after commit."""
 
+import base64
+import binascii
 import datetime as dt
+import hmac
 import logging
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Q
+from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.core.events import send_events_now
+from apps.core.ids import parse_id
 
-from .models import TITLE_MAX, Notification, PushDelivery
+from .models import TITLE_MAX, Notification, PushDelivery, PushSubscription
 from .preferences import channels_for, muted_among
 from .selectors import notification_get
 
@@ -228,4 +237,113 @@ def prune_read_notifications(*, now=None) -> int:
     deleted, _counts = Notification.objects.filter(
         Q(read_at__lt=cutoff) | Q(in_app=False, updated_at__lt=cutoff)
     ).delete()
+    return deleted
+
+
+# --- Devices for Web Push -----------------------------------------------------------------
+
+MAX_DEVICES = 20
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _b64_bytes(value, field: str, length: int) -> bytes:
+    if not isinstance(value, str) or not 0 < len(value) <= 200:
+        raise ValidationError({field: _("Fehlt oder ist ungültig.")})
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError):
+        raise ValidationError({field: _("Ist kein gültiges Base64url.")}) from None
+    if len(raw) != length:
+        raise ValidationError({field: _("Hat die falsche Länge.")})
+    return raw
+
+
+def _host_allowed(host: str) -> bool:
+    for pattern in settings.PUSH_ENDPOINT_HOSTS:
+        if pattern.startswith("*.") and host.endswith(pattern[1:]):
+            return True
+        if host == pattern:
+            return True
+    return False
+
+
+def check_subscription(info) -> dict:
+    """A browser's PushSubscription as JSON, checked: an https endpoint at a known push
+    service (never an address of ours to make the server post to), a P-256 public key and a
+    16-byte auth secret."""
+    if not isinstance(info, dict):
+        raise ValidationError({"subscription": _("Fehlt oder ist ungültig.")})
+    endpoint = info.get("endpoint")
+    if not isinstance(endpoint, str) or not 0 < len(endpoint) <= 2000:
+        raise ValidationError({"endpoint": _("Fehlt oder ist ungültig.")})
+    parts = urlsplit(endpoint)
+    host = (parts.hostname or "").lower()
+    secure = parts.scheme == "https" or (parts.scheme == "http" and host in _LOOPBACK)
+    if not secure or not _host_allowed(host):
+        raise ValidationError({"endpoint": _("Dieser Push-Dienst wird nicht unterstützt.")})
+    keys = info.get("keys")
+    if not isinstance(keys, dict):
+        raise ValidationError({"keys": _("Fehlt oder ist ungültig.")})
+    point = _b64_bytes(keys.get("p256dh"), "p256dh", 65)
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+    except ValueError:
+        raise ValidationError({"p256dh": _("Ist kein gültiger Schlüssel.")}) from None
+    _b64_bytes(keys.get("auth"), "auth", 16)
+    return {"endpoint": endpoint, "p256dh": keys["p256dh"], "auth": keys["auth"]}
+
+
+def push_subscribe(*, user, info, user_agent: str = "") -> PushSubscription:
+    """Register this browser for pushes to `user`. The same browser again updates its row;
+    a browser someone else had registered (a shared device) now belongs to `user`."""
+    fields = check_subscription(info)
+    with transaction.atomic():
+        existing = (
+            PushSubscription.objects.select_for_update().filter(endpoint=fields["endpoint"]).first()
+        )
+        if existing is None or existing.user_id != user.pk:
+            mine = PushSubscription.objects.filter(user=user).count()
+            if mine >= MAX_DEVICES:
+                raise ValidationError(
+                    _("Höchstens %(n)s Geräte. Entferne zuerst ein altes.") % {"n": MAX_DEVICES}
+                )
+        subscription, _created = PushSubscription.objects.update_or_create(
+            endpoint=fields["endpoint"],
+            defaults={
+                "user": user,
+                "p256dh": fields["p256dh"],
+                "auth": fields["auth"],
+                "user_agent": (user_agent or "")[:300],
+                "failures": 0,
+            },
+        )
+    return subscription
+
+
+def push_resubscribe(*, old_endpoint, old_auth, info, user_agent: str = "") -> PushSubscription:
+    """The service worker's `pushsubscriptionchange`: the browser replaced its subscription.
+    It proves the old one by its auth secret (only that browser and we know it), since a
+    service worker has no session form to post from."""
+    if not isinstance(old_endpoint, str) or not isinstance(old_auth, str):
+        raise ValidationError({"old_endpoint": _("Fehlt oder ist ungültig.")})
+    old = PushSubscription.objects.filter(endpoint=old_endpoint).select_related("user").first()
+    if old is None or not hmac.compare_digest(old.auth, old_auth):
+        raise PermissionDenied(_("Dieses Gerät ist nicht bekannt."))
+    with transaction.atomic():
+        PushSubscription.objects.filter(pk=old.pk).delete()
+        return push_subscribe(user=old.user, info=info, user_agent=user_agent)
+
+
+def push_unsubscribe(*, user, subscription_id) -> None:
+    """Remove one of one's devices; anyone else's does not exist (404)."""
+    deleted, _counts = PushSubscription.objects.filter(
+        pk=parse_id(subscription_id), user=user
+    ).delete()
+    if not deleted:
+        raise Http404
+
+
+def push_unsubscribe_endpoint(*, user, endpoint: str) -> int:
+    """This browser turned push off: forget its subscription, if it is one's own."""
+    deleted, _counts = PushSubscription.objects.filter(user=user, endpoint=endpoint).delete()
     return deleted

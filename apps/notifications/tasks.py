@@ -5,7 +5,9 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 
+from .digest import send_digests
 from .models import Notification
 from .push import plan_pushes, push_deliveries
 from .services import notify_residents, prune_read_notifications
@@ -102,3 +104,18 @@ def push_batch(*, delivery_ids: list[int]) -> dict:
 @shared_task
 def prune_notifications() -> int:
     return prune_read_notifications()
+
+
+DIGEST_LOCK = "notifications:digest-running"
+
+
+@shared_task(acks_late=True)
+def send_email_digests() -> int:
+    """The daily digest. One run at a time (a second beat, a redelivery): whoever got their
+    digest is skipped by its last_digest_at anyway, the lock keeps two runs from racing."""
+    if not cache.add(DIGEST_LOCK, 1, timeout=3600):
+        return 0
+    try:
+        return send_digests()
+    finally:
+        cache.delete(DIGEST_LOCK)

@@ -12,6 +12,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.accounts.selectors import profile_get
 from apps.core.forms import add_service_errors
 from apps.core.http import is_htmx
+from apps.notifications.preferences import is_muted
+from apps.notifications.prompts import suggest_push
 from apps.places.permissions import editor_municipalities
 from apps.places.selectors import readable_municipalities
 
@@ -102,6 +104,7 @@ def post_create(request):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
+            suggest_push(request)
             messages.success(request, _("Dein Beitrag ist veröffentlicht."))
             return redirect("posts:detail", pk=post.pk)
     status = 400 if form.is_bound and form.errors else 200
@@ -128,6 +131,7 @@ def _detail_context(request, post: Post, comment_form=None) -> dict:
         "deletable_comments": {c.pk for c in comments if can_delete_comment(user, c)},
         "statuses": Post.Status.choices,
         "expiry_choices": EXPIRY_CHOICES_DAYS,
+        "post_muted": is_muted(user=user, target_type="post", target_id=post.pk),
     }
 
 
@@ -247,6 +251,7 @@ def comment_create(request, pk: int):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
+            suggest_push(request)
             return redirect(reverse("posts:detail", kwargs={"pk": post.pk}) + "#comments")
     context = _detail_context(request, post, comment_form=form)
     return render(request, "posts/post_detail.html", context, status=400)

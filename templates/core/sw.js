@@ -44,3 +44,69 @@ self.addEventListener("fetch", (event) => {
     );
   }
 });
+
+// --- Web Push ---------------------------------------------------------------------------
+// The payload is JSON from the server: title, body, url (opens and marks read), tag (a newer
+// push about the same thing replaces the older one), urgent, icon.
+self.addEventListener("push", (event) => {
+  let data = {};
+  if (event.data) {
+    try {
+      data = event.data.json();
+    } catch (error) {
+      data = { body: event.data.text() };
+    }
+  }
+  const options = {
+    body: data.body || "",
+    icon: data.icon,
+    tag: data.tag,
+    renotify: Boolean(data.tag),
+    requireInteraction: Boolean(data.urgent),
+    data: { url: data.url || "/benachrichtigungen/" },
+  };
+  event.waitUntil(self.registration.showNotification(data.title || "DorfFunk", options));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = new URL(event.notification.data.url, self.location.origin).href;
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((tabs) => {
+      const ours = tabs.filter((tab) => new URL(tab.url).origin === self.location.origin);
+      const same = ours.find((tab) => tab.url === target);
+      if (same) return same.focus();
+      if (ours.length && "navigate" in ours[0]) {
+        return ours[0].focus().then((tab) => tab.navigate(target));
+      }
+      return self.clients.openWindow(target);
+    })
+  );
+});
+
+// The browser replaced the subscription (keys rotated, expired): subscribe again and tell
+// the server, proving the old subscription by its auth secret.
+self.addEventListener("pushsubscriptionchange", (event) => {
+  const old = event.oldSubscription;
+  const options = old && old.options && old.options.applicationServerKey
+    ? Promise.resolve(old.options)
+    : fetch("{{ vapid_key_url }}")
+        .then((response) => response.json())
+        .then((body) => ({ userVisibleOnly: true, applicationServerKey: body.public_key }));
+  event.waitUntil(
+    options
+      .then((chosen) => event.newSubscription || self.registration.pushManager.subscribe(chosen))
+      .then((subscription) => {
+        if (!old) return undefined;
+        return fetch("{{ renew_url }}", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({
+            old_endpoint: old.endpoint,
+            old_auth: old.toJSON().keys.auth,
+            subscription: subscription.toJSON(),
+          }),
+        });
+      })
+  );
+});
