@@ -109,10 +109,23 @@
     outbox.forEach(function (item) { send(item); });
   }
 
+  function refreshBell() {
+    if (!document.getElementById("notifications-badge")) { return; }
+    fetch("/api/v1/notifications/unread-count/", { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (data) { handle({ type: "notifications.unread", unread: data.unread }); }
+      })
+      .catch(function () { /* the next frame or page load brings it */ });
+  }
+
   // --- frames ---------------------------------------------------------------------------
   function handle(frame) {
     switch (frame.type) {
       case "hello":
+        // Back after a gap: the bell's count may have changed meanwhile, and its frame is
+        // not recoverable, so ask for it.
+        if (everConnected) { refreshBell(); }
         everConnected = true;
         setStatus("online");
         if (cursor === null) { cursor = frame.cursor; }
