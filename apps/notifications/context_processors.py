@@ -10,8 +10,11 @@ def notifications(request) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     context = {"notifications_unread": lambda: unread_count(user=user)}
+    # Only a page load takes the offer, not a background fetch or the service worker's
+    # update check that may come first.
+    page_load = request.headers.get("Sec-Fetch-Mode", "navigate") == "navigate"
     session = getattr(request, "session", None)
-    if session is not None and session.pop(SUGGEST_PUSH, False):
+    if page_load and session is not None and session.pop(SUGGEST_PUSH, False):
         context["suggest_push"] = True
         context["vapid_public_key"] = public_key()
     return context

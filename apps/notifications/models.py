@@ -180,6 +180,36 @@ class MutedTarget(models.Model):
         return f"{self.user_id} {self.target_type}:{self.target_id}"
 
 
+# Checked in order: Edge and Samsung Internet also say Chrome, Chrome also says Safari.
+_BROWSERS = [
+    ("Edg", "Edge"),
+    ("SamsungBrowser", "Samsung Internet"),
+    ("OPR", "Opera"),
+    ("Firefox", "Firefox"),
+    ("FxiOS", "Firefox"),
+    ("CriOS", "Chrome"),
+    ("Chrome", "Chrome"),
+    ("Safari", "Safari"),
+]
+_SYSTEMS = [
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+]
+
+
+def device_name(user_agent: str) -> str:
+    browser = next((name for key, name in _BROWSERS if key in user_agent), None)
+    system = next((name for key, name in _SYSTEMS if key in user_agent), None)
+    if browser and system:
+        return _("%(browser)s auf %(system)s") % {"browser": browser, "system": system}
+    return browser or system or _("Unbekannter Browser")
+
+
 class PushSubscription(models.Model):
     """One device (one browser on one phone or computer) that accepts Web Push for a user.
     The endpoint belongs to the push service of the browser's maker; the keys encrypt for
@@ -203,6 +233,11 @@ class PushSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.endpoint[:60]}"
+
+    @property
+    def device_name(self) -> str:
+        """ "Firefox auf Android" from the user agent, for the list of one's devices."""
+        return device_name(self.user_agent)
 
     @property
     def info(self) -> dict:

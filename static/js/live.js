@@ -123,9 +123,9 @@
   function handle(frame) {
     switch (frame.type) {
       case "hello":
-        // Back after a gap: the bell's count may have changed meanwhile, and its frame is
-        // not recoverable, so ask for it.
-        if (everConnected) { refreshBell(); }
+        // The bell's frame is not recoverable: whatever rang between rendering the page (or
+        // losing the connection) and now, the count from the server has it.
+        refreshBell();
         everConnected = true;
         setStatus("online");
         if (cursor === null) { cursor = frame.cursor; }

@@ -27,7 +27,7 @@ def _device(user, n=1):
         endpoint=f"https://fcm.googleapis.com/fcm/send/{user.pk}-{n}",
         p256dh="x",
         auth="y",
-        user_agent="Firefox auf Android",
+        user_agent="Mozilla/5.0 (Android 14; Mobile; rv:133.0) Gecko/133.0 Firefox/133.0",
     )
 
 
@@ -149,6 +149,16 @@ def test_push_is_offered_once_after_a_first_comment(client, people):
     assert 'id="push-prompt"' not in client.get(page).content.decode()
 
 
+def test_a_background_fetch_leaves_the_offer_for_the_next_page(client, people):
+    post = _post(people["moderator"])
+    client.force_login(people["resident"])
+    page = reverse("posts:detail", args=[post.pk])
+    client.post(reverse("posts:comment_create", args=[post.pk]), {"body": "Gern!"})
+    fetched = client.get(page, headers={"Sec-Fetch-Mode": "cors"}).content.decode()
+    assert 'id="push-prompt"' not in fetched
+    assert 'id="push-prompt"' in client.get(page).content.decode()
+
+
 def test_the_service_worker_shows_pushes_and_renews_subscriptions(client):
     script = client.get("/sw.js").content.decode()
     for needle in (
@@ -161,3 +171,31 @@ def test_the_service_worker_shows_pushes_and_renews_subscriptions(client):
         "/api/v1/push/vapid-public-key/",
     ):
         assert needle in script, needle
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "name"),
+    [
+        (
+            "Mozilla/5.0 (Linux; Android 14; SM-A546B) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "SamsungBrowser/26.0 Chrome/122.0.0.0 Mobile Safari/537.36",
+            "Samsung Internet auf Android",
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
+            "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+            "Safari auf iPhone",
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+            "Edge auf Windows",
+        ),
+        ("", "Unbekannter Browser"),
+        ("curl/8.0", "Unbekannter Browser"),
+    ],
+)
+def test_devices_are_named_the_way_people_know_them(user_agent, name):
+    from apps.notifications.models import device_name
+
+    assert device_name(user_agent) == name
