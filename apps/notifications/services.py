@@ -135,8 +135,10 @@ def notify(
         _publish_unread_on_commit(user_id for user_id in ids if channels[user_id].in_app)
         pushing = [user_id for user_id in ids if channels[user_id].push]
         if pushing:
+            # Most people have no device registered: then one query and nothing to enqueue.
+            devices = PushSubscription.objects.filter(user_id__in=pushing).values("user_id")
             _push_on_commit(
-                list(same.filter(recipient_id__in=pushing).values_list("pk", flat=True))
+                list(same.filter(recipient_id__in=devices).values_list("pk", flat=True))
             )
     return len(ids)
 
