@@ -64,6 +64,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python benchmarks/feed_api.py
 	$(BIN)/python benchmarks/realtime_chat.py
+	$(BIN)/python benchmarks/push_fanout.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -184,6 +184,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery closes a worker's database connections (and with prefork, its whole pool) around
+# every task unless told to reuse them; a push fan-out is hundreds of short tasks.
+CELERY_DB_REUSE_MAX = int(os.environ.get("CELERY_DB_REUSE_MAX", "100"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_PREFIX}:celery:"}
 CELERY_TIMEZONE = "Europe/Berlin"
 CELERY_BEAT_SCHEDULE = {
@@ -383,7 +386,7 @@ PUSH_BATCH_SIZE = int(os.environ.get("PUSH_BATCH_SIZE", "250"))
 PUSH_CONCURRENCY = int(os.environ.get("PUSH_CONCURRENCY", "16"))
 PUSH_TIMEOUT = float(os.environ.get("PUSH_TIMEOUT", "10"))
 # A push the service refused for now (429, 5xx, timeout) is tried this often in all, waiting
-# PUSH_RETRY_BASE seconds, doubling, at most PUSH_RETRY_MAX (or longer if Retry-After says).
+# what its Retry-After says, else PUSH_RETRY_BASE seconds, doubling, at most PUSH_RETRY_MAX.
 PUSH_MAX_ATTEMPTS = int(os.environ.get("PUSH_MAX_ATTEMPTS", "5"))
 PUSH_RETRY_BASE = float(os.environ.get("PUSH_RETRY_BASE", "10"))
 PUSH_RETRY_MAX = float(os.environ.get("PUSH_RETRY_MAX", "3600"))

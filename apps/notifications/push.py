@@ -24,14 +24,18 @@ import uuid
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 
 import aiohttp
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Q
 from django.templatetags.static import static
 from django.utils import timezone, translation
 from pywebpush import WebPusher
+
+from apps.places.models import Municipality
 
 from .models import Notification, PushDelivery, PushSubscription
 from .preferences import URGENT_KINDS, channels_for, quiet_among
@@ -101,20 +105,44 @@ def topic_of(notification: Notification) -> str:
     return f"{notification.target_type}-{notification.target_id}"[:32]
 
 
-def payload_of(notification: Notification, language: str) -> bytes:
-    """What the service worker shows: title, body, the page a tap opens, tag and icon."""
+@cache
+def _icon_url() -> str:
+    try:
+        return static("icons/icon-192.png")
+    except ValueError:
+        # Static files not collected (a worker started without collectstatic): the plain
+        # path still names the icon; a push must not fail over its icon.
+        return f"{settings.STATIC_URL}icons/icon-192.png"
+
+
+def _shown(notification: Notification, language: str) -> dict:
+    """What the service worker shows, apart from the notification's own id: the same for
+    everyone told about one thing in one language, so a warning renders once, not per
+    resident."""
     with translation.override(language):
-        data = {
+        return {
             "title": str(Notification.Kind(notification.kind).label),
             "body": notification_text(notification),
-            "url": f"/benachrichtigungen/{notification.pk}/",
             "target": target_url(notification),
             "tag": topic_of(notification),
             "urgent": notification.kind in URGENT_KINDS,
-            "icon": static("icons/icon-192.png"),
-            "notification": notification.pk,
+            "icon": _icon_url(),
         }
+
+
+def _encode(shown: dict, notification_id: int) -> bytes:
+    # The url opens the notification: that marks it read and leads to the target.
+    data = {
+        **shown,
+        "url": f"/benachrichtigungen/{notification_id}/",
+        "notification": notification_id,
+    }
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def payload_of(notification: Notification, language: str) -> bytes:
+    """What the service worker shows: title, body, the page a tap opens, tag and icon."""
+    return _encode(_shown(notification, language), notification.pk)
 
 
 # --- Sending ------------------------------------------------------------------------------
@@ -235,39 +263,84 @@ def _claim(delivery_ids: list[int]) -> uuid.UUID:
     return token
 
 
-def _jobs(token: uuid.UUID) -> list[tuple[Job, int]]:
-    deliveries = (
-        PushDelivery.objects.filter(claim=token, state=State.PENDING)
-        .select_related(
-            "subscription",
-            "notification__actor",
-            "notification__recipient",
-            "notification__municipality",
-        )
+_JOB_FIELDS = (
+    "pk",
+    "attempts",
+    "subscription_id",
+    "subscription__endpoint",
+    "subscription__p256dh",
+    "subscription__auth",
+    "notification_id",
+    "notification__kind",
+    "notification__target_type",
+    "notification__target_id",
+    "notification__title",
+    "notification__count",
+    "notification__actor_id",
+    "notification__municipality_id",
+    "notification__municipality__slug",
+    "notification__recipient__language",
+)
+
+
+def _jobs(token: uuid.UUID, delivery_ids: list[int]) -> list[tuple[Job, int]]:
+    """The claimed deliveries as ready-to-send jobs, from plain rows: one query for them and
+    one for the people named in the texts; each distinct text is rendered once."""
+    rows = list(
+        PushDelivery.objects.filter(pk__in=delivery_ids, claim=token, state=State.PENDING)
         .order_by("pk")
+        .values_list(*_JOB_FIELDS)
     )
-    payloads: dict[tuple[int, int, str], bytes] = {}
+    actor_ids = {row[12] for row in rows if row[12] is not None}
+    actors = {person.pk: person for person in get_user_model().objects.filter(pk__in=actor_ids)}
+    shown: dict[tuple, dict] = {}
     jobs = []
-    for delivery in deliveries:
-        notification = delivery.notification
-        # The count may have grown since: push what the notification says now.
-        language = notification.recipient.language_code
-        key = (notification.pk, notification.count, language)
-        if key not in payloads:
-            payloads[key] = payload_of(notification, language)
-        subscription = delivery.subscription
-        headers = dict(vapid_headers(subscription.endpoint))
-        headers["Topic"] = topic_of(notification)
-        headers["Urgency"] = "high" if notification.kind in URGENT_KINDS else "normal"
+    for (
+        delivery_id,
+        attempts,
+        subscription_id,
+        endpoint,
+        p256dh,
+        auth,
+        notification_id,
+        kind,
+        target_type,
+        target_id,
+        title,
+        count,
+        actor_id,
+        municipality_id,
+        slug,
+        language,
+    ) in rows:
+        language = language or settings.LANGUAGE_CODE
+        # The count may have grown since planning: push what the notification says now.
+        key = (kind, target_type, target_id, title, count, actor_id, municipality_id, language)
+        if key not in shown:
+            notification = Notification(
+                kind=kind,
+                target_type=target_type,
+                target_id=target_id,
+                title=title,
+                count=count,
+                municipality_id=municipality_id,
+            )
+            notification.actor = actors.get(actor_id)
+            if municipality_id is not None:
+                notification.municipality = Municipality(pk=municipality_id, slug=slug)
+            shown[key] = _shown(notification, language)
+        headers = dict(vapid_headers(endpoint))
+        headers["Topic"] = shown[key]["tag"]
+        headers["Urgency"] = "high" if kind in URGENT_KINDS else "normal"
         job = Job(
-            delivery_id=delivery.pk,
-            subscription_id=subscription.pk,
-            info=subscription.info,
-            data=payloads[key],
+            delivery_id=delivery_id,
+            subscription_id=subscription_id,
+            info={"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}},
+            data=_encode(shown[key], notification_id),
             headers=headers,
             ttl=settings.PUSH_TTL,
         )
-        jobs.append((job, delivery.attempts))
+        jobs.append((job, attempts))
     return jobs
 
 
@@ -287,7 +360,7 @@ def push_deliveries(delivery_ids: Iterable[int]) -> PushReport:
     if not ids:
         return report
     token = _claim(ids)
-    claimed = _jobs(token)
+    claimed = _jobs(token, ids)
     if not claimed:
         return report
     attempts = {job.delivery_id: attempt for job, attempt in claimed}

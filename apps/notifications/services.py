@@ -7,7 +7,7 @@ import binascii
 import datetime as dt
 import hmac
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -152,11 +152,13 @@ def notify_residents(
     title: str = "",
     actor_id: int | None = None,
     batch_size: int = BATCH_SIZE,
+    after_batch: Callable[[list[int]], None] | None = None,
 ) -> int:
     """Tell every active resident of a municipality, in batches, on the channels each chose;
     run from a task. Running it again (a redelivered task) adds nobody twice: whoever
     already has a notification about this target, read or not, is skipped. Returns how many
-    rows were created. The push task finds them by their target (push_target)."""
+    rows were created. `after_batch` gets each batch's recipients once it is committed (the
+    task starts their pushes while the next batch is written)."""
     User = get_user_model()
     title = _short(title)
     residents = (
@@ -200,6 +202,8 @@ def notify_residents(
             Notification.objects.bulk_create(rows, ignore_conflicts=True)
             created += len(rows)
             _publish_unread_on_commit([row.recipient_id for row in rows if row.in_app])
+        if after_batch is not None and batch:
+            after_batch(batch)
         if not full:
             break
     return created

@@ -14,8 +14,6 @@ from .services import notify_residents, prune_read_notifications
 
 logger = logging.getLogger(__name__)
 
-PLAN_CHUNK = 1000
-
 
 def batched(items: list, size: int):
     for start in range(0, len(items), size):
@@ -24,23 +22,23 @@ def batched(items: list, size: int):
 
 @shared_task(acks_late=True)
 def notify_residents_of_news(*, news_id: int) -> int:
-    """Town-hall news (or an urgent warning) to every resident, then to their phones."""
+    """Town-hall news (or an urgent warning) to every resident, and to their phones: each
+    batch of residents goes to the push workers as soon as its notifications are written,
+    so the first phones ring while the rest of the village is still being written."""
     from apps.townhall.models import News
 
     news = News.objects.filter(pk=news_id).first()
     if news is None:
         return 0
     kind = Notification.Kind.URGENT_WARNING if news.urgent else Notification.Kind.NEWS
-    created = notify_residents(
+    target = {"kind": kind, "target_type": Notification.TargetType.NEWS, "target_id": news.pk}
+    return notify_residents(
         municipality_id=news.municipality_id,
-        kind=kind,
-        target_type=Notification.TargetType.NEWS,
-        target_id=news.pk,
         title=news.title,
         actor_id=news.author_id,
+        after_batch=lambda recipients: push_to(recipients, **target),
+        **target,
     )
-    push_target(kind=kind, target_type=Notification.TargetType.NEWS, target_id=news.pk)
-    return created
 
 
 def _send(delivery_ids: list[int]) -> int:
@@ -56,21 +54,20 @@ def _send(delivery_ids: list[int]) -> int:
     return batches
 
 
-def push_target(*, kind: str, target_type: str, target_id: int) -> int:
-    """Plan the pushes of every unread notification about one target (a warning to a whole
-    village) in chunks, and hand them to batch tasks. Returns how many deliveries."""
-    ids = list(
-        Notification.objects.filter(
-            kind=kind, target_type=target_type, target_id=target_id, read_at=None
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    planned: list[int] = []
-    for chunk in batched(ids, PLAN_CHUNK):
-        planned.extend(plan_pushes(chunk))
-    if planned:
-        _send(planned)
+def push_to(recipient_ids: list[int], *, kind: str, target_type: str, target_id: int) -> int:
+    """Plan the pushes of these people's unread notification about one target and hand them
+    to batch tasks. Idempotent: a second call finds the same pending deliveries, and a
+    delivery already claimed or sent is not pushed again. Returns how many are pending."""
+    ids = Notification.objects.filter(
+        recipient_id__in=recipient_ids,
+        kind=kind,
+        target_type=target_type,
+        target_id=target_id,
+        read_at=None,
+    ).values_list("pk", flat=True)
+    planned = plan_pushes(list(ids))
+    for batch in batched(planned, settings.PUSH_BATCH_SIZE):
+        push_batch.delay(delivery_ids=batch)
     return len(planned)
 
 

@@ -386,3 +386,26 @@ def test_vapid_tokens_are_signed_once_per_push_service():
     later = 1000.0 + vapid.TOKEN_SECONDS - vapid.TOKEN_MARGIN + 1
     assert vapid.vapid_headers("https://push.example.org/a", now=later) != one
     vapid.forget_keys()
+
+
+def test_a_redelivered_warning_task_pushes_nobody_twice(receiver, settings):
+    from apps.townhall.models import News
+    from tests.factories import editor_of
+
+    village = MunicipalityFactory()
+    residents = [UserFactory(home_municipality=village) for _ in range(3)]
+    for person in residents:
+        _device(receiver, person)
+    news = News.objects.create(
+        municipality=village,
+        author=editor_of(village),
+        title="Sturm",
+        body="Drinnen bleiben.",
+        urgent=True,
+        publish_at=timezone.now(),
+    )
+    tasks.notify_residents_of_news(news_id=news.pk)
+    receiver.wait_for_deliveries(3)
+    tasks.notify_residents_of_news(news_id=news.pk)
+    assert len(receiver.requests) == 3
+    assert set(PushDelivery.objects.values_list("state", flat=True)) == {State.SENT}
