@@ -1,8 +1,6 @@
 """Celery tasks of notifications. All are idempotent and acknowledged late: a task that a
 dead worker leaves behind runs again and finds its finished work done."""
 
-import logging
-
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
@@ -11,8 +9,6 @@ from .digest import send_digests
 from .models import Notification
 from .push import plan_pushes, push_deliveries
 from .services import notify_residents, prune_read_notifications
-
-logger = logging.getLogger(__name__)
 
 
 def batched(items: list, size: int):
