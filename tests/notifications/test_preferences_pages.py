@@ -199,3 +199,9 @@ def test_devices_are_named_the_way_people_know_them(user_agent, name):
     from apps.notifications.models import device_name
 
     assert device_name(user_agent) == name
+
+
+def test_the_settings_page_is_linked_from_the_account_settings_and_the_centre(client, people):
+    client.force_login(people["resident"])
+    for page in ("/konto/einstellungen/", "/benachrichtigungen/"):
+        assert f'href="{URL}"' in client.get(page).content.decode(), page
