@@ -40,7 +40,6 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -75,8 +74,8 @@ os.environ["DEBUG"] = "0"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dorffunk.settings")
 
 import feed_data  # noqa: E402
+from harness import HOST, ChildProcess, ensure_database, free_port  # noqa: E402
 
-HOST = "127.0.0.1"
 DEEP_POSITION = 900_000
 PAGE = 50
 # Two cores: the two apps never run at once (runs alternate), and one uvicorn worker per core
@@ -103,7 +102,7 @@ REFERENCE_PATH = f"/feed/?limit={PAGE}"
 
 
 def prepare(reload: bool) -> None:
-    feed_data.ensure_database(BENCH_URL)
+    ensure_database(BENCH_URL)
     import django
 
     django.setup()
@@ -196,22 +195,14 @@ def explain(user_id: int, cursor: str) -> None:
 # --- servers --------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """One uvicorn process tree on 127.0.0.1, in its own process group so that stopping it
-    ends exactly the processes it started."""
+class Server(ChildProcess):
+    """One uvicorn process tree on 127.0.0.1."""
 
     def __init__(self, name: str, app: str, workers: int, logdir: Path):
-        self.name, self.app, self.workers = name, app, workers
+        super().__init__(name, logdir)
+        self.app, self.workers = app, workers
         self.port = free_port()
         self.base = f"http://{HOST}:{self.port}"
-        self.log_path = logdir / f"{name}.log"
-        self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         env = dict(os.environ)
@@ -264,24 +255,6 @@ class Server:
                     return
             time.sleep(0.25)
         raise RuntimeError(f"{self.name} did not answer 200 at {path}:\n{self.log_tail()}")
-
-    def log_tail(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-3000:]
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
 
 
 # --- load -----------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ the shape below can be read straight off the SQL:
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
 
 import psycopg
 
@@ -84,22 +83,6 @@ SENTENCES = [
     "Schöne Grüße & bis bald beim Dorffest.",
     "Siehe auch www.example.org/dorffest für das Programm.",
 ]  # fmt: skip
-
-
-def admin_url(url: str) -> str:
-    return urlsplit(url)._replace(path="/postgres").geturl()
-
-
-def database_name(url: str) -> str:
-    return urlsplit(url).path.lstrip("/")
-
-
-def ensure_database(url: str) -> None:
-    name = database_name(url)
-    with psycopg.connect(admin_url(url), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def counts(conn) -> dict[str, int]:

@@ -57,7 +57,6 @@ MISSED; exits 0 either way. --quick: 2,000 residents (a municipality of their ow
 
 import argparse
 import collections
-import contextlib
 import json
 import os
 import select
@@ -116,9 +115,10 @@ os.environ.update(
     STATIC_ROOT=str(Path(tempfile.gettempdir()) / "dorffunk-bench-push-static"),
 )
 
+from harness import ChildProcess, ensure_database  # noqa: E402
+
 from tests.notifications.push_receiver import bench_rule  # noqa: E402
 
-HOST = "127.0.0.1"
 READY_TIMEOUT_S = 60.0
 RUN_CAP_S = 300.0  # per run: a run not done by then counts as failed
 SETTLE_CAP_S = 20.0  # after the clock: until no delivery of the warning is pending
@@ -159,18 +159,6 @@ class Plan:
 
 
 # --- data -----------------------------------------------------------------------------------
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 @dataclass
@@ -285,32 +273,9 @@ def drop_redis_keys() -> int:
 # --- processes ------------------------------------------------------------------------------
 
 
-class Process:
-    """One child process in its own process group, so that stopping it ends exactly the
-    processes it started."""
-
-    def __init__(self, name: str, logdir: Path):
-        self.name = name
-        self.log_path = logdir / f"{name}.log"
-        self.process: subprocess.Popen | None = None
-
-    def log_tail(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-3000:]
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
+class Process(ChildProcess):
+    # Workers finish the task in hand before they stop.
+    stop_timeout = 30
 
 
 class Receiver(Process):

@@ -22,26 +22,14 @@ os.environ["DATABASE_URL"] = os.environ.get(
 )
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dorffunk.settings")
 
+from harness import ensure_database  # noqa: E402
+
 MUNICIPALITIES = 11_000
 CALLS = 2_000
 TARGET_MS = 5.0
 # Germany's bounding box.
 LAT_RANGE = (47.27, 55.06)
 LON_RANGE = (5.87, 15.04)
-
-
-def ensure_database(url: str) -> None:
-    from urllib.parse import urlsplit
-
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def load(Municipality) -> list[int]:

@@ -80,8 +80,8 @@ os.environ["DEBUG"] = "0"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dorffunk.settings")
 
 import realtime_clients as clients  # noqa: E402
+from harness import HOST, ChildProcess, ensure_database, free_port  # noqa: E402
 
-HOST = "127.0.0.1"
 USERS = 2_000
 MEMBERS = 500  # the group conversation: users 1..500 of the bench
 SENDERS = 20  # scenario 3: bench users 501..520, each with a partner among 521..540
@@ -118,18 +118,6 @@ class Plan:
 
 
 # --- data -----------------------------------------------------------------------------------
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def token_key(n: int) -> str:
@@ -240,12 +228,6 @@ def prepare(reload: bool) -> dict:
 # --- servers --------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
 def raise_open_files() -> None:
     """Thousands of sockets on both ends; the servers inherit the limit from here."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -253,15 +235,13 @@ def raise_open_files() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-class Server:
-    """One server process on 127.0.0.1, in its own process group so that stopping it ends
-    exactly the processes it started."""
+class Server(ChildProcess):
+    """One server process (tree) on 127.0.0.1."""
 
     def __init__(self, name: str, app: str, kind: str, logdir: Path):
-        self.name, self.app, self.kind = name, app, kind
+        super().__init__(name, logdir)
+        self.app, self.kind = app, kind
         self.port = free_port()
-        self.log_path = logdir / f"{name}.log"
-        self.process: subprocess.Popen | None = None
 
     def command(self) -> list[str]:
         if self.kind == "daphne":
@@ -314,24 +294,6 @@ class Server:
                     children = (task / "children").read_text().split()
                     pending += [int(child) for child in children]
         return total
-
-    def log_tail(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-3000:]
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=5)
 
 
 # --- scenarios ------------------------------------------------------------------------------
