@@ -132,12 +132,12 @@ def load(url: str, password_hash: str, log=print) -> None:
             """
             INSERT INTO places_municipality
                 (id, name, slug, official_key, district, latitude, longitude, signup_policy,
-                 netiquette, created_at)
+                 netiquette, residents_may_create_events, created_at)
             SELECT m, 'Benchdorf ' || m, 'benchdorf-' || m, lpad((6000000 + m)::text, 8, '0'),
                    'Landkreis Bench', %(lat0)s + ((m - 1) / %(cols)s) * %(dlat)s,
                    %(lon0)s + ((m - 1) %% %(cols)s)
                        * (%(km)s / (111.195 * cos(radians(%(lat0)s + 10 * %(dlat)s)))),
-                   'open', '', now() - interval '3 years'
+                   'open', '', false, now() - interval '3 years'
             FROM generate_series(1, %(n)s::int) m
             """,
             {
