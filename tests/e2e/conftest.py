@@ -18,6 +18,7 @@ import pytest
 import uvicorn
 
 from tests.conftest import skip_or_fail
+from tests.factories import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -47,6 +48,18 @@ def wait_until(condition: Callable[[], object], *, timeout: float = 10.0, what: 
         if time.monotonic() > deadline:
             pytest.fail(f"gave up after {timeout} s waiting for {what or condition}")
         time.sleep(0.02)
+
+
+def log_in(live_app, page, assert_accessible, user) -> None:
+    """Sign in through the login form as a person made by the factories (their password),
+    landing on the village feed; both pages are checked."""
+    page.goto(live_app.url + "/konto/anmelden/")
+    assert_accessible(page)
+    page.get_by_label("E-Mail-Adresse", exact=True).fill(user.email)
+    page.get_by_label("Passwort", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden", exact=True).click()
+    page.wait_for_url("**/dorf/")
+    assert_accessible(page)
 
 
 # --- The server -----------------------------------------------------------------------------

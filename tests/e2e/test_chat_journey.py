@@ -8,7 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.chat.models import Message
-from tests.factories import PASSWORD, MunicipalityFactory, UserFactory
+from tests.factories import MunicipalityFactory, UserFactory
+
+from .conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -23,16 +25,6 @@ def people(transactional_db):
         first_name="Karl", last_name="Huber", email="karl@example.org", home_municipality=village
     )
     return greta, karl
-
-
-def log_in(live_app, page, assert_accessible, user) -> None:
-    page.goto(live_app.url + "/konto/anmelden/")
-    assert_accessible(page)
-    page.get_by_label("E-Mail-Adresse", exact=True).fill(user.email)
-    page.get_by_label("Passwort", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden", exact=True).click()
-    page.wait_for_url("**/dorf/")
-    assert_accessible(page)
 
 
 def send(page, text: str) -> None:

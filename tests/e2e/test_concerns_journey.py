@@ -11,7 +11,9 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from apps.concerns.models import Concern, ConcernMessage, ConcernPhoto
-from tests.factories import PASSWORD, MunicipalityFactory, UserFactory, editor_of
+from tests.factories import MunicipalityFactory, UserFactory, editor_of
+
+from .conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -42,16 +44,6 @@ def photo_file(tmp_path):
     Image.new("RGB", (640, 480), (90, 90, 95)).save(out, format="JPEG", exif=exif)
     path.write_bytes(out.getvalue())
     return path
-
-
-def log_in(live_app, page, assert_accessible, user) -> None:
-    page.goto(live_app.url + "/konto/anmelden/")
-    assert_accessible(page)
-    page.get_by_label("E-Mail-Adresse", exact=True).fill(user.email)
-    page.get_by_label("Passwort", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden", exact=True).click()
-    page.wait_for_url("**/dorf/")
-    assert_accessible(page)
 
 
 def test_pothole_is_reported_fixed_and_the_reporter_sees_it(

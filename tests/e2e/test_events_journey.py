@@ -11,9 +11,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from apps.events.models import Attendance, Event
-from tests.factories import PASSWORD, MunicipalityFactory, UserFactory, editor_of
+from tests.factories import MunicipalityFactory, UserFactory, editor_of
 
-from .conftest import wait_until
+from .conftest import log_in, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -29,16 +29,6 @@ def people(transactional_db):
         "resident": UserFactory(home_municipality=village, first_name="Greta", last_name="Bauer"),
         "neighbour": UserFactory(home_municipality=village, first_name="Karl", last_name="Huber"),
     }
-
-
-def log_in(live_app, page, assert_accessible, user) -> None:
-    page.goto(live_app.url + "/konto/anmelden/")
-    assert_accessible(page)
-    page.get_by_label("E-Mail-Adresse", exact=True).fill(user.email)
-    page.get_by_label("Passwort", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden", exact=True).click()
-    page.wait_for_url("**/dorf/")
-    assert_accessible(page)
 
 
 def test_town_hall_event_from_publishing_to_cancelling(

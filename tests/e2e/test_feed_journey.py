@@ -11,8 +11,10 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from apps.posts.models import Comment, Post, Thanks
-from tests.factories import PASSWORD, MunicipalityFactory, UserFactory
+from tests.factories import MunicipalityFactory, UserFactory
 from tests.posts.factories import PostFactory, PostPhotoFactory
+
+from .conftest import log_in as sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -55,13 +57,7 @@ def photo_file(tmp_path):
 
 
 def log_in(live_app, page, assert_accessible, user) -> None:
-    page.goto(live_app.url + "/konto/anmelden/")
-    assert_accessible(page)
-    page.get_by_label("E-Mail-Adresse", exact=True).fill(user.email)
-    page.get_by_label("Passwort", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden", exact=True).click()
-    page.wait_for_url("**/dorf/")
-    assert_accessible(page)
+    sign_in(live_app, page, assert_accessible, user)
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"Willkommen in {user.home_municipality.name}"
     )

@@ -21,11 +21,11 @@ from apps.notifications import vapid
 from apps.notifications.models import NotificationSettings, PushSubscription
 from apps.posts.models import Post
 from apps.posts.services import comment_create
-from tests.factories import PASSWORD, MunicipalityFactory, UserFactory
+from tests.factories import MunicipalityFactory, UserFactory
 from tests.notifications.push_receiver import PushReceiver
 from tests.posts.factories import PostFactory
 
-from .conftest import wait_until
+from .conftest import log_in, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -103,16 +103,6 @@ def people(transactional_db):
 def receiver():
     with PushReceiver(expected_vapid_public_key=vapid.public_key()) as running:
         yield running
-
-
-def log_in(live_app, page, assert_accessible, user) -> None:
-    page.goto(live_app.url + "/konto/anmelden/")
-    assert_accessible(page)
-    page.get_by_label("E-Mail-Adresse", exact=True).fill(user.email)
-    page.get_by_label("Passwort", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden", exact=True).click()
-    page.wait_for_url("**/dorf/")
-    assert_accessible(page)
 
 
 def comment_on(page, text: str) -> None:

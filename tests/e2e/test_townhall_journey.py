@@ -7,7 +7,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD, MunicipalityFactory, UserFactory, editor_of
+from tests.factories import MunicipalityFactory, UserFactory, editor_of
+
+from .conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -34,16 +36,6 @@ def people(transactional_db):
         home_municipality=home,
     )
     return {"editor": editor, "resident": resident}
-
-
-def log_in(live_app, page, assert_accessible, user) -> None:
-    page.goto(live_app.url + "/konto/anmelden/")
-    assert_accessible(page)
-    page.get_by_label("E-Mail-Adresse", exact=True).fill(user.email)
-    page.get_by_label("Passwort", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden", exact=True).click()
-    page.wait_for_url("**/dorf/")
-    assert_accessible(page)
 
 
 def test_urgent_warning_reaches_the_feed_and_the_notice_board(
