@@ -14,7 +14,7 @@ from apps.core.ids import ID_LIMIT
 from . import preferences, services, vapid
 from .models import MutedTarget, Notification, PushSubscription
 from .rendering import notification_text, target_url
-from .selectors import PAGE_SIZE, notifications_page, unread_count
+from .selectors import PAGE_SIZE, notifications_page, push_devices, unread_count
 
 
 def _time(value) -> str | None:
@@ -191,7 +191,7 @@ class PushSubscriptionListView(APIView):
     @extend_schema(responses=PushSubscriptionSerializer(many=True))
     def get(self, request):
         """Your devices that receive pushes."""
-        devices = PushSubscription.objects.filter(user=request.user).order_by("-created_at")
+        devices = push_devices(user=request.user)
         return Response(PushSubscriptionSerializer(devices, many=True).data)
 
     @extend_schema(

@@ -8,7 +8,7 @@ from django.http import Http404
 from apps.core.cursors import decode_time_cursor, encode_time_cursor
 from apps.core.ids import parse_id
 
-from .models import Notification
+from .models import Notification, PushSubscription
 
 PAGE_SIZE = 30
 PAGE_SIZE_MAX = 100
@@ -58,3 +58,20 @@ def notifications_page(
     rows = rows[:limit]
     next_cursor = encode_time_cursor(rows[-1].updated_at, rows[-1].pk) if more else None
     return NotificationPage(notifications=rows, next_cursor=next_cursor)
+
+
+def unread_about(recipient_ids, *, kind: str, target_type: str, target_id: int):
+    """These people's unread notifications of one kind about one target: at most one each,
+    the row that collapses."""
+    return Notification.objects.filter(
+        recipient_id__in=recipient_ids,
+        kind=kind,
+        target_type=target_type,
+        target_id=target_id,
+        read_at=None,
+    )
+
+
+def push_devices(*, user):
+    """One's devices that receive pushes, the newest first."""
+    return PushSubscription.objects.filter(user=user).order_by("-created_at")

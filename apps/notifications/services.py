@@ -25,7 +25,7 @@ from apps.core.ids import parse_id
 
 from .models import TITLE_MAX, Notification, PushDelivery, PushSubscription
 from .preferences import channels_for, muted_among
-from .selectors import notification_get
+from .selectors import notification_get, unread_about
 
 logger = logging.getLogger(__name__)
 
@@ -104,13 +104,7 @@ def notify(
     now = timezone.now()
     title = _short(title)
     with transaction.atomic():
-        same = Notification.objects.filter(
-            recipient_id__in=ids,
-            kind=kind,
-            target_type=target_type,
-            target_id=target_id,
-            read_at=None,
-        )
+        same = unread_about(ids, kind=kind, target_type=target_type, target_id=target_id)
         collapsed = set(same.values_list("recipient_id", flat=True))
         if collapsed:
             same.update(count=F("count") + 1, updated_at=now, actor_id=actor_id, title=title)

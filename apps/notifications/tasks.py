@@ -8,6 +8,7 @@ from django.core.cache import cache
 from .digest import send_digests
 from .models import Notification
 from .push import plan_pushes, push_deliveries
+from .selectors import unread_about
 from .services import notify_residents, prune_read_notifications
 
 
@@ -54,12 +55,8 @@ def push_to(recipient_ids: list[int], *, kind: str, target_type: str, target_id:
     """Plan the pushes of these people's unread notification about one target and hand them
     to batch tasks. Idempotent: a second call finds the same pending deliveries, and a
     delivery already claimed or sent is not pushed again. Returns how many are pending."""
-    ids = Notification.objects.filter(
-        recipient_id__in=recipient_ids,
-        kind=kind,
-        target_type=target_type,
-        target_id=target_id,
-        read_at=None,
+    ids = unread_about(
+        recipient_ids, kind=kind, target_type=target_type, target_id=target_id
     ).values_list("pk", flat=True)
     planned = plan_pushes(list(ids))
     for batch in batched(planned, settings.PUSH_BATCH_SIZE):

@@ -17,9 +17,9 @@ from apps.core.forms import add_service_errors
 from apps.core.ids import parse_id
 
 from . import preferences, services, vapid
-from .models import CHANNELS, Notification, PushSubscription
+from .models import CHANNELS, Notification
 from .rendering import notification_text, target_url
-from .selectors import notifications_page
+from .selectors import notifications_page, push_devices
 
 
 @login_required
@@ -115,14 +115,13 @@ def preferences_view(request):
             return redirect("notifications:preferences")
         else:
             return HttpResponseBadRequest(_("Unbekannte Aktion."))
-    devices = PushSubscription.objects.filter(user=user).order_by("-created_at")
     return render(
         request,
         "notifications/preferences.html",
         {
             "rows": preferences.preference_table(user),
             "quiet_form": quiet_form,
-            "devices": devices,
+            "devices": push_devices(user=user),
             "vapid_public_key": vapid.public_key(),
             "push_text": {
                 "unsupported": _("Dieser Browser kann keine Push-Nachrichten empfangen."),

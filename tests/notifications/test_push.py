@@ -21,6 +21,7 @@ from apps.notifications.models import (
 )
 from apps.notifications.services import notify
 from tests.factories import MunicipalityFactory, UserFactory
+from tests.notifications.devices import device_at as _device
 from tests.notifications.push_receiver import PushReceiver
 
 pytestmark = pytest.mark.django_db
@@ -40,17 +41,6 @@ def _awake(user):
     """Quiet hours off, so a test at night still pushes."""
     NotificationSettings.objects.update_or_create(user=user, defaults={"quiet_hours": False})
     return user
-
-
-def _device(receiver, user, **fields):
-    info = receiver.subscription()
-    return PushSubscription.objects.create(
-        user=user,
-        endpoint=info["endpoint"],
-        p256dh=info["keys"]["p256dh"],
-        auth=info["keys"]["auth"],
-        **fields,
-    )
 
 
 def _comment_notification(recipient, actor, target_id=7, title="Rasenmäher"):

@@ -12,6 +12,7 @@ from apps.notifications.models import (
 )
 from apps.notifications.services import notify
 from tests.factories import UserFactory, client_for
+from tests.notifications.devices import device_at as _device
 from tests.notifications.push_receiver import PushReceiver
 
 pytestmark = pytest.mark.django_db
@@ -27,16 +28,6 @@ def receiver(settings):
     settings.PUSH_ENDPOINT_HOSTS = ["127.0.0.1"]
     with PushReceiver() as running:
         yield running
-
-
-def _device(receiver, user):
-    info = receiver.subscription()
-    return PushSubscription.objects.create(
-        user=user,
-        endpoint=info["endpoint"],
-        p256dh=info["keys"]["p256dh"],
-        auth=info["keys"]["auth"],
-    )
 
 
 def test_anonymous_gets_nothing_but_the_public_key(receiver):
