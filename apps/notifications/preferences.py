@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from .models import (
     CHANNELS,
     DEFAULT_CHANNELS,
+    QUIET_END,
+    QUIET_START,
     MutedTarget,
     Notification,
     NotificationPreference,
@@ -126,10 +128,7 @@ def quiet_among(user_ids: Iterable[int], *, at: dt.datetime | None = None) -> se
             "user_id", "quiet_hours", "quiet_start", "quiet_end"
         )
     }
-    default = NotificationSettings._meta
-    start = default.get_field("quiet_start").default
-    end = default.get_field("quiet_end").default
-    default_quiet = in_quiet_hours(start, end, at)
+    default_quiet = in_quiet_hours(QUIET_START, QUIET_END, at)
     quiet = set()
     for user_id in ids:
         row = rows.get(user_id)
