@@ -61,7 +61,6 @@ beat: $(VENV)/.installed
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/readable_municipalities.py
-	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python benchmarks/feed_api.py
 	$(BIN)/python benchmarks/realtime_chat.py
 	$(BIN)/python benchmarks/push_fanout.py
