@@ -352,6 +352,10 @@ REALTIME_MAX_FRAME_BYTES = int(os.environ.get("REALTIME_MAX_FRAME_BYTES", 16 * 1
 REALTIME_MAX_BAD_FRAMES = int(os.environ.get("REALTIME_MAX_BAD_FRAMES", "20"))
 # A socket counts as present while it has been heard from within this many seconds.
 REALTIME_PRESENCE_SECONDS = int(os.environ.get("REALTIME_PRESENCE_SECONDS", "75"))
+# Threads of an ASGI process that run the services sockets call (sending, reading, editing),
+# each with its own database connection from the pool, so one socket's send waits on the
+# database while another's runs. Must stay below DATABASE_POOL_MAX_SIZE.
+REALTIME_SERVICE_THREADS = int(os.environ.get("REALTIME_SERVICE_THREADS", "4"))
 
 # --- Chat ---------------------------------------------------------------------------------
 CHAT_RATE_LIMIT_MESSAGES = int(os.environ.get("CHAT_RATE_LIMIT_MESSAGES", "20"))

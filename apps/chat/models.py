@@ -102,7 +102,11 @@ class Message(models.Model):
                 fields=["author", "client_id"], name="one_message_per_client_id"
             )
         ]
-        indexes = [models.Index(fields=["conversation", "id"], name="message_conversation")]
+        indexes = [
+            models.Index(fields=["conversation", "id"], name="message_conversation"),
+            # The rate limit counts a person's messages of the last seconds.
+            models.Index(fields=["author", "created_at"], name="message_author_recent"),
+        ]
 
     def __str__(self) -> str:
         return self.body[:60]

@@ -7,7 +7,7 @@ import binascii
 import datetime as dt
 import hmac
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -80,6 +80,14 @@ def _push_on_commit(notification_ids: list[int]) -> None:
     transaction.on_commit(enqueue)
 
 
+def _grouped(counts: Mapping[int, int], user_ids: set[int]) -> dict[int, list[int]]:
+    """These people by their count: one update per different count."""
+    grouped: dict[int, list[int]] = {}
+    for user_id in user_ids:
+        grouped.setdefault(counts[user_id], []).append(user_id)
+    return grouped
+
+
 def notify(
     *,
     recipients: Iterable,
@@ -89,11 +97,14 @@ def notify(
     title: str = "",
     actor=None,
     municipality_id: int | None = None,
+    counts: Mapping[int, int] | None = None,
 ) -> int:
     """Tell these people (users or ids) about something, on the channels each chose for this
     kind. Never the actor themselves, nobody who muted the target. An unread notification of
-    the same kind about the same target collapses: its count goes up instead of a new line.
-    Those who want a push get it after commit. Returns how many people were notified."""
+    the same kind about the same target collapses: its count goes up instead of a new line,
+    or becomes the person's number in `counts` (by user id) when that is given, for things
+    counted elsewhere (unread chat messages). Those who want a push get it after commit.
+    Returns how many people were notified."""
     actor_id = _id(actor)
     ids = {_id(person) for person in recipients} - {None, actor_id}
     ids -= muted_among(ids, target_type=target_type, target_id=target_id)
@@ -106,8 +117,12 @@ def notify(
     with transaction.atomic():
         same = unread_about(ids, kind=kind, target_type=target_type, target_id=target_id)
         collapsed = set(same.values_list("recipient_id", flat=True))
-        if collapsed:
-            same.update(count=F("count") + 1, updated_at=now, actor_id=actor_id, title=title)
+        changes = {"updated_at": now, "actor_id": actor_id, "title": title}
+        if collapsed and counts is None:
+            same.update(count=F("count") + 1, **changes)
+        elif collapsed:
+            for count, people in _grouped(counts, collapsed).items():
+                same.filter(recipient_id__in=people).update(count=count, **changes)
         fresh = [
             Notification(
                 recipient_id=user_id,
@@ -118,6 +133,7 @@ def notify(
                 actor_id=actor_id,
                 municipality_id=municipality_id,
                 in_app=channels[user_id].in_app,
+                count=1 if counts is None else counts[user_id],
                 created_at=now,
                 updated_at=now,
             )

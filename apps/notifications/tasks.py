@@ -38,6 +38,14 @@ def notify_residents_of_news(*, news_id: int) -> int:
     )
 
 
+@shared_task(acks_late=True)
+def tell_absent_participants(*, conversation_id: int) -> None:
+    """Chat messages to the participants who are not looking (see triggers.message_sent)."""
+    from .triggers import absent_participants_told
+
+    absent_participants_told(conversation_id=conversation_id)
+
+
 def _send(delivery_ids: list[int]) -> int:
     """Up to one batch is sent right here; more go out as one task per batch, which the
     workers share."""

@@ -4,6 +4,7 @@ transaction unless it says otherwise."""
 
 import logging
 
+from django.core.cache import cache
 from django.db import transaction
 
 from apps.realtime.presence import present_among
@@ -54,29 +55,64 @@ def post_thanked(*, post, user) -> None:
     )
 
 
-def message_sent(*, message) -> None:
-    """Run after the message committed. Only people without a live socket are told (the
-    others see it live), never in a muted conversation; collapses per conversation."""
-    from apps.chat.models import Participant
+def _telling_key(conversation_id: int) -> str:
+    return f"notifications:telling:{conversation_id}"
 
-    conversation = message.conversation
-    waiting = list(
-        Participant.objects.filter(conversation_id=conversation.pk, muted=False)
-        .exclude(user_id=message.author_id)
-        .values_list("user_id", flat=True)
+
+# A queued telling that a worker never picks up blocks the next one at most this long.
+TELLING_SECONDS = 60
+
+
+def message_sent(*, message) -> None:
+    """Run after the message committed: a worker tells the participants who are not looking.
+    One telling per conversation waits in the queue at a time; it counts every message that
+    committed before it runs, so a quick exchange of messages is one task, not one each."""
+    from .tasks import tell_absent_participants
+
+    conversation_id = message.conversation_id
+    if not cache.add(_telling_key(conversation_id), 1, timeout=TELLING_SECONDS):
+        return
+    try:
+        tell_absent_participants.delay(conversation_id=conversation_id)
+    except Exception:
+        # The message is sent and shows as unread in the chat; only the bell misses it.
+        cache.delete(_telling_key(conversation_id))
+        logger.exception("could not enqueue the notifications of conversation %s", conversation_id)
+
+
+def absent_participants_told(*, conversation_id: int) -> None:
+    """The participants with unread messages who have no live socket (the others see the
+    messages live), never in a muted conversation: their notification about the
+    conversation shows how many messages they have not read. Idempotent."""
+    from apps.chat.models import Conversation, Participant
+
+    # First, so a message that commits from now on queues a telling of its own.
+    cache.delete(_telling_key(conversation_id))
+    conversation = (
+        Conversation.objects.select_related("last_message__author")
+        .filter(pk=conversation_id)
+        .first()
     )
-    absent = set(waiting) - present_among(waiting)
+    if conversation is None or conversation.last_message is None:
+        return
+    unread = dict(
+        Participant.objects.filter(
+            conversation_id=conversation_id, muted=False, unread_count__gt=0
+        ).values_list("user_id", "unread_count")
+    )
+    absent = set(unread) - present_among(unread)
     if not absent:
         return
-    title = conversation.title or message.author.public_name
+    author = conversation.last_message.author
     with transaction.atomic():
         notify(
             recipients=absent,
             kind=Kind.MESSAGE,
             target_type=Target.CONVERSATION,
-            target_id=conversation.pk,
-            title=title,
-            actor=message.author_id,
+            target_id=conversation_id,
+            title=conversation.title or author.public_name,
+            actor=author.pk,
+            counts=unread,
         )
 
 

@@ -13,7 +13,7 @@ from django.http import Http404
 from apps.chat import selectors as chat_selectors
 from apps.chat import services as chat_services
 from apps.chat.frames import change_frame, conversation_group
-from apps.core.events import user_group
+from apps.core.events import run_service, user_group
 from apps.core.exceptions import RateLimited
 from apps.posts.live import feed_group, post_group
 from apps.posts.permissions import can_read_post, reader_scope
@@ -211,7 +211,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         body = _str(frame, "body")
         client_id = _str(frame, "client_id")
         post = _int(frame, "post", required=False)
-        message, created = await database_sync_to_async(chat_services.message_send)(
+        message, created = await run_service(
+            chat_services.message_send,
             user=self.user,
             conversation_id=conversation,
             body=body,
@@ -230,17 +231,21 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.send_frame(reply)
 
     async def handle_edit(self, frame: dict):
-        await database_sync_to_async(chat_services.message_edit)(
-            user=self.user, message_id=_int(frame, "message"), body=_str(frame, "body")
+        await run_service(
+            chat_services.message_edit,
+            user=self.user,
+            message_id=_int(frame, "message"),
+            body=_str(frame, "body"),
         )
 
     async def handle_delete(self, frame: dict):
-        await database_sync_to_async(chat_services.message_delete)(
-            user=self.user, message_id=_int(frame, "message")
+        await run_service(
+            chat_services.message_delete, user=self.user, message_id=_int(frame, "message")
         )
 
     async def handle_read(self, frame: dict):
-        await database_sync_to_async(chat_services.conversation_mark_read)(
+        await run_service(
+            chat_services.conversation_mark_read,
             user=self.user,
             conversation_id=_int(frame, "conversation"),
             message_id=_int(frame, "message", required=False),
@@ -252,9 +257,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if now - self.typing_sent.get(conversation, -TYPING_INTERVAL) < TYPING_INTERVAL:
             return
         self.typing_sent[conversation] = now
-        await database_sync_to_async(chat_services.typing)(
-            user=self.user, conversation_id=conversation
-        )
+        await run_service(chat_services.typing, user=self.user, conversation_id=conversation)
 
     async def handle_watch_feed(self, frame: dict):
         """Live "new posts" notices for the municipalities this user reads."""

@@ -107,10 +107,10 @@ def group(alice, bob, carol):
 
 
 @pytest.fixture
-def frozen_rate_clock(monkeypatch):
-    """The rate limit's clock stands still, so no window boundary falls inside a test."""
-    clock = types.SimpleNamespace(now=1_000_000.0)
-    monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: clock.now))
+def rate_clock(monkeypatch):
+    """The rate limit's clock, moved on by the test."""
+    clock = types.SimpleNamespace(now=timezone.now())
+    monkeypatch.setattr(ratelimit, "timezone", types.SimpleNamespace(now=lambda: clock.now))
     return clock
 
 
@@ -489,7 +489,7 @@ def test_non_participant_cannot_send(direct):
 
 
 @override_settings(CHAT_RATE_LIMIT_MESSAGES=20, CHAT_RATE_LIMIT_SECONDS=10)
-def test_twenty_first_message_in_the_window_is_refused(frozen_rate_clock, direct, alice, bob):
+def test_twenty_first_message_in_the_window_is_refused(rate_clock, direct, alice, bob):
     for n in range(20):
         send(alice, direct, f"Nachricht {n}", client_id=f"rate-{n}")
     before = snapshot()
@@ -506,8 +506,8 @@ def test_twenty_first_message_in_the_window_is_refused(frozen_rate_clock, direct
     assert created is False and again.body == "Nachricht 3"
     # The limit is per person: Bob still writes.
     send(bob, direct, "Ich darf noch")
-    # And the next window lets Alice write again.
-    frozen_rate_clock.now += 10
+    # Once her messages are older than the window, Alice writes again.
+    rate_clock.now += dt.timedelta(seconds=11)
     send(alice, direct, "Wieder da", client_id="rate-21")
 
 

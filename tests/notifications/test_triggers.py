@@ -119,6 +119,45 @@ def test_message_notifies_the_other_without_live_socket(people, run_on_commit):
     )
 
 
+def test_quick_messages_queue_one_telling_that_counts_them_all(people, run_on_commit, monkeypatch):
+    from apps.notifications import tasks
+
+    sender, other = people["resident"], people["moderator"]
+    conversation = _conversation(sender, other)
+    queued = []
+    monkeypatch.setattr(tasks.tell_absent_participants, "delay", lambda **kw: queued.append(kw))
+    for n in range(3):
+        with run_on_commit():
+            chat.message_send(
+                user=sender, conversation_id=conversation.pk, body=f"N{n}", client_id=f"q{n}"
+            )
+    assert queued == [{"conversation_id": conversation.pk}]
+    assert _rows() == []
+
+    tasks.tell_absent_participants(**queued[0])
+    tasks.tell_absent_participants(**queued[0])  # run twice: still three, not six
+    (row,) = _rows()
+    assert (row.recipient, row.count, row.actor) == (other, 3, sender)
+    # Once it ran, the next message queues a telling again.
+    with run_on_commit():
+        chat.message_send(user=sender, conversation_id=conversation.pk, body="N3", client_id="q3")
+    assert len(queued) == 2
+
+
+def test_telling_leaves_out_who_has_read_meanwhile(people, run_on_commit, monkeypatch):
+    from apps.notifications import tasks
+
+    sender, other = people["resident"], people["moderator"]
+    conversation = _conversation(sender, other)
+    queued = []
+    monkeypatch.setattr(tasks.tell_absent_participants, "delay", lambda **kw: queued.append(kw))
+    with run_on_commit():
+        chat.message_send(user=sender, conversation_id=conversation.pk, body="Hi", client_id="r")
+    chat.conversation_mark_read(user=other, conversation_id=conversation.pk)
+    tasks.tell_absent_participants(**queued[0])
+    assert _rows() == []
+
+
 def test_message_to_someone_present_or_muted_notifies_nobody(people, run_on_commit):
     sender, present, muted = people["resident"], people["moderator"], people["editor"]
     presence.socket_opened(present.pk)
