@@ -1,4 +1,4 @@
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import Http404
 
 from .models import Block, User
@@ -13,14 +13,8 @@ def profile_get(*, viewer, user_id: int) -> User:
     return person
 
 
-def blocks_between(first_id: int, second) -> QuerySet[Block]:
-    """The blocks either way between two people; `second` may be an OuterRef, so the check
-    can be part of a larger query."""
-    return Block.objects.filter(
-        Q(blocker_id=first_id, blocked_id=second) | Q(blocker_id=second, blocked_id=first_id)
-    )
-
-
 def is_blocked_between(first_id: int, second_id: int) -> bool:
     """Whether either of the two has blocked the other."""
-    return blocks_between(first_id, second_id).exists()
+    return Block.objects.filter(
+        Q(blocker_id=first_id, blocked_id=second_id) | Q(blocker_id=second_id, blocked_id=first_id)
+    ).exists()

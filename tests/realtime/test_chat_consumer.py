@@ -518,9 +518,7 @@ async def test_invalid_body_gets_an_error_and_saves_nothing(
 
 
 @override_settings(CHAT_RATE_LIMIT_MESSAGES=2, CHAT_RATE_LIMIT_SECONDS=10)
-async def test_too_many_messages_get_rate_limited(
-    memory_layer, connect, direct, alice, bob, monkeypatch
-):
+async def test_too_many_messages_get_rate_limited(memory_layer, connect, direct, alice, bob):
     socket = await connect(alice)
     for n in range(3):
         await socket.send(
