@@ -9,14 +9,14 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from apps.realtime.auth import SessionOrTokenAuthMiddlewareStack  # noqa: E402
+from apps.realtime.auth import SessionOrTokenAuthMiddleware  # noqa: E402
 from dorffunk.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            SessionOrTokenAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            SessionOrTokenAuthMiddleware(URLRouter(websocket_urlpatterns))
         ),
     }
 )
