@@ -258,9 +258,6 @@ class Server(ChildProcess):
             DATABASE_URL=BENCH_URL,
             REDIS_URL=REDIS_URL,
             REDIS_PREFIX=REDIS_PREFIX,
-            # No worker runs here: the chat notification tasks a send queues wait in a queue
-            # of the bench's own, removed at the end, never where a real worker looks.
-            CELERY_QUEUE=REDIS_PREFIX,
             DEBUG="0",
             DJANGO_SETTINGS_MODULE="dorffunk.settings",
             SECRET_KEY="bench-only-secret-key-not-for-production-0123456789abcdef",
@@ -582,15 +579,6 @@ async def measure(servers: dict, spawn, project_app: str, data, only, plan, labe
     return results
 
 
-def drop_task_queue() -> None:
-    """The tasks the project's sends queued (no worker runs in this benchmark)."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    client.delete(REDIS_PREFIX, f"_kombu.binding.{REDIS_PREFIX}")
-    client.close()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="scaled-down counts, for trying")
@@ -651,7 +639,6 @@ def main() -> int:
     finally:
         for server in [*servers.values(), *spawned]:
             server.stop()
-        drop_task_queue()
     report(results, Checks(), labels)
     return 0
 

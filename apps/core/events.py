@@ -18,7 +18,7 @@ from django.db import close_old_connections, transaction
 
 logger = logging.getLogger(__name__)
 
-# Set while a consumer runs a service in a service thread: what the service publishes is
+# Set while a consumer runs a service in the database thread: what the service publishes is
 # collected here and sent from the event loop once the service returns (see run_service).
 _collected: contextvars.ContextVar[list | None] = contextvars.ContextVar(
     "collected_publishes", default=None
