@@ -579,6 +579,18 @@ async def measure(servers: dict, spawn, project_app: str, data, only, plan, labe
     return results
 
 
+def drop_task_queue() -> None:
+    """The chat notification tasks the project's sends queued: no worker runs here. The
+    broker's keys carry the bench's REDIS_PREFIX, so nothing else is touched."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(match=f"{REDIS_PREFIX}:celery:*", count=500))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="scaled-down counts, for trying")
@@ -639,6 +651,7 @@ def main() -> int:
     finally:
         for server in [*servers.values(), *spawned]:
             server.stop()
+        drop_task_queue()
     report(results, Checks(), labels)
     return 0
 
