@@ -4,6 +4,7 @@ import json
 import time
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -71,6 +72,17 @@ def _str(frame: dict, name: str) -> str:
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
+    async def dispatch(self, message):
+        """Hands each message to its handler, without the trip to a thread that Channels
+        makes before every one to check the database connections: a socket in a group
+        conversation gets every message of it, and most handlers only pass text on. The
+        handlers that use the database do so through database_sync_to_async or
+        run_service, which check the connections in their thread."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def connect(self):
         user = self.scope.get("user")
         board = None
