@@ -4,9 +4,9 @@ transaction unless it says otherwise."""
 
 import logging
 
-from django.core.cache import cache
 from django.db import transaction
 
+from apps.core.cache import shared_cache
 from apps.realtime.presence import present_among
 
 from .models import Notification
@@ -70,13 +70,13 @@ def message_sent(*, message) -> None:
     from .tasks import tell_absent_participants
 
     conversation_id = message.conversation_id
-    if not cache.add(_telling_key(conversation_id), 1, timeout=TELLING_SECONDS):
+    if not shared_cache().add(_telling_key(conversation_id), 1, timeout=TELLING_SECONDS):
         return
     try:
         tell_absent_participants.delay(conversation_id=conversation_id)
     except Exception:
         # The message is sent and shows as unread in the chat; only the bell misses it.
-        cache.delete(_telling_key(conversation_id))
+        shared_cache().delete(_telling_key(conversation_id))
         logger.exception("could not enqueue the notifications of conversation %s", conversation_id)
 
 
@@ -87,7 +87,7 @@ def absent_participants_told(*, conversation_id: int) -> None:
     from apps.chat.models import Conversation, Participant
 
     # First, so a message that commits from now on queues a telling of its own.
-    cache.delete(_telling_key(conversation_id))
+    shared_cache().delete(_telling_key(conversation_id))
     conversation = (
         Conversation.objects.select_related("last_message__author")
         .filter(pk=conversation_id)

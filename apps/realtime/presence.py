@@ -1,5 +1,6 @@
 """Who has a live socket right now, counted in the cache (Redis in production) so every
-process sees it. Used to skip pushes to people who are looking at the app.
+process sees it, through the process's one cache client (apps.core.cache). Used to skip
+pushes to people who are looking at the app.
 
 Each socket counts itself in when it connects and out when it closes, and refreshes a
 heartbeat whenever the client is heard from. A process that dies without closing its
@@ -7,7 +8,8 @@ sockets leaves its count behind, but the heartbeat runs out after
 REALTIME_PRESENCE_SECONDS, so nobody stays present for longer than that."""
 
 from django.conf import settings
-from django.core.cache import cache
+
+from apps.core.cache import shared_cache
 
 
 def _keys(user_id: int) -> tuple[str, str]:
@@ -20,33 +22,33 @@ def _ttl() -> int:
 
 def socket_opened(user_id: int) -> None:
     count_key, seen_key = _keys(user_id)
-    if not cache.add(count_key, 1, timeout=None):
+    if not shared_cache().add(count_key, 1, timeout=None):
         try:
-            cache.incr(count_key)
+            shared_cache().incr(count_key)
         except ValueError:
-            cache.add(count_key, 1, timeout=None)
-    cache.set(seen_key, 1, timeout=_ttl())
+            shared_cache().add(count_key, 1, timeout=None)
+    shared_cache().set(seen_key, 1, timeout=_ttl())
 
 
 def socket_heard(user_id: int) -> None:
     seen_key = _keys(user_id)[1]
-    if not cache.touch(seen_key, timeout=_ttl()):
-        cache.set(seen_key, 1, timeout=_ttl())
+    if not shared_cache().touch(seen_key, timeout=_ttl()):
+        shared_cache().set(seen_key, 1, timeout=_ttl())
 
 
 def socket_closed(user_id: int) -> None:
     count_key, seen_key = _keys(user_id)
     try:
-        left = cache.decr(count_key)
+        left = shared_cache().decr(count_key)
     except ValueError:
         left = 0
     if left <= 0:
-        cache.delete_many([count_key, seen_key])
+        shared_cache().delete_many([count_key, seen_key])
 
 
 def is_present(user_id: int) -> bool:
     count_key, seen_key = _keys(user_id)
-    values = cache.get_many([count_key, seen_key])
+    values = shared_cache().get_many([count_key, seen_key])
     return bool(values.get(seen_key)) and int(values.get(count_key) or 0) > 0
 
 
@@ -54,7 +56,7 @@ def present_among(user_ids) -> set[int]:
     """Which of these people have a live socket, in one cache round trip."""
     ids = list(user_ids)
     keys = [key for user_id in ids for key in _keys(user_id)]
-    values = cache.get_many(keys)
+    values = shared_cache().get_many(keys)
     return {
         user_id
         for user_id in ids

@@ -169,3 +169,30 @@ async def test_a_notice_board_of_no_municipality_is_closed_like_anonymous(query)
         assert closed == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
     finally:
         await communicator.disconnect()
+
+
+@pytest.mark.redis
+async def test_open_sockets_do_not_each_keep_a_redis_connection(redis_url):
+    """Every socket counts itself present in the cache. The sockets share the process's
+    cache client, so Redis connections do not grow with the sockets left open."""
+    import redis
+
+    server = redis.Redis.from_url(redis_url)
+    people = [await _token_for_new_user() for _ in range(13)]
+    sockets = []
+
+    async def open_socket(key):
+        communicator, connected = await _connect(token=key)
+        assert connected
+        assert (await communicator.receive_json_from(timeout=3))["type"] == "hello"
+        sockets.append(communicator)
+
+    for _, key in people[:3]:
+        await open_socket(key)
+    before = len(server.client_list())
+    for _, key in people[3:]:
+        await open_socket(key)
+    assert len(server.client_list()) - before < 3
+    for communicator in sockets:
+        await communicator.disconnect()
+    server.close()
