@@ -19,6 +19,7 @@ from apps.accounts.models import Block
 from apps.chat import selectors as chat_selectors
 from apps.chat import services as chat_services
 from apps.chat.models import Message
+from apps.core import events
 from apps.core.events import send_event_now
 from apps.posts import services as post_services
 from apps.posts.models import Post
@@ -230,6 +231,34 @@ async def test_non_participant_receives_nothing_and_cannot_send(
     assert await message_count() == 1
     await sync_to_async(message.refresh_from_db)()
     assert message.body == "Nur für Bob" and message.deleted_at is None
+
+
+async def test_changes_published_in_the_other_order_reach_readers_in_order_once(
+    memory_layer, connect, direct, alice, bob, monkeypatch
+):
+    """Sends run side by side in service threads, so the change committed first may be
+    published last. The reader still gets each change once, in the order of the log."""
+    alice_socket = await connect(alice)
+    bob_socket = await connect(bob)
+    held = []
+    publish = events._publish
+
+    async def hold_the_first(layer, pairs):
+        if held:
+            return await publish(layer, pairs)
+        held.append((layer, pairs))
+
+    monkeypatch.setattr(events, "_publish", hold_the_first)
+    await alice_socket.send(type="send", conversation=direct.pk, body="Erste", client_id="x1")
+    first = (await alice_socket.until("ack"))[-1]
+    await alice_socket.send(type="send", conversation=direct.pk, body="Zweite", client_id="x2")
+    second = [f for f in await alice_socket.until("ack") if f["type"] == "ack"][-1]
+    await publish(*held[0])
+
+    frames = [await bob_socket.frame() for _ in range(2)]
+    assert [f["message"]["body"] for f in frames] == ["Erste", "Zweite"]
+    assert [f["cursor"] for f in frames] == [first["cursor"], second["cursor"]]
+    assert await bob_socket.fence() == []
 
 
 async def test_frames_arrive_in_the_order_they_were_sent(any_layer, connect, direct, alice, bob):
