@@ -12,8 +12,7 @@ from .models import Conversation, Message
 
 # The sender's conversation, how many messages they sent since the rate limit's window began,
 # and in a direct one whether the other person is out of reach (inactive, or a block either
-# way). In a group, blocks between members do not stop anyone
-# from writing to the group.
+# way). In a group, blocks between members do not stop anyone from writing to the group.
 _SENDER = """
 SELECT c.kind, (
     SELECT COUNT(*) FROM chat_message m WHERE m.author_id = p.user_id AND m.created_at > %s
