@@ -47,34 +47,22 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from harness import HOST, ChildProcess, bench_database_url, ensure_database, free_port  # noqa: E402
 
-def bench_url() -> str:
-    """Its own database, never DATABASE_URL: loading replaces every row of the feed's tables.
-    Not BENCH_DATABASE_URL's database itself either: readable_municipalities.py replaces the
-    municipalities there, which this data's users and posts hold on to."""
-    if os.environ.get("BENCH_FEED_DATABASE_URL"):
-        return os.environ["BENCH_FEED_DATABASE_URL"]
-    shared = os.environ.get(
-        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dorffunk_bench"
-    )
-    parts = urlsplit(shared)
-    return parts._replace(path=parts.path.rstrip("/") + "_feed").geturl()
-
-
-BENCH_URL = bench_url()
+# Loading replaces every row of the feed's tables; readable_municipalities.py replaces the
+# municipalities of BENCH_DATABASE_URL's own database, which this data holds on to.
+BENCH_URL = bench_database_url("feed")
 os.environ["DATABASE_URL"] = BENCH_URL
 os.environ.pop("REDIS_URL", None)
 os.environ["DEBUG"] = "0"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dorffunk.settings")
 
 import feed_data  # noqa: E402
-from harness import HOST, ChildProcess, ensure_database, free_port  # noqa: E402
 
 DEEP_POSITION = 900_000
 PAGE = 50

@@ -10,6 +10,18 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 HOST = "127.0.0.1"
+SHARED_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/dorffunk_bench"
+
+
+def bench_database_url(name: str) -> str:
+    """A benchmark's own database: BENCH_<NAME>_DATABASE_URL if set, else BENCH_DATABASE_URL's
+    (or SHARED_DATABASE_URL's) with "_<name>" added to its name. Never DATABASE_URL, and
+    never another benchmark's: each one loads or replaces rows of its own."""
+    own = os.environ.get(f"BENCH_{name.upper()}_DATABASE_URL")
+    if own:
+        return own
+    parts = urlsplit(os.environ.get("BENCH_DATABASE_URL", SHARED_DATABASE_URL))
+    return parts._replace(path=parts.path.rstrip("/") + f"_{name}").geturl()
 
 
 def ensure_database(url: str) -> None:

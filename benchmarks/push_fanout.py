@@ -76,21 +76,11 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def bench_url() -> str:
-    """Its own database, never DATABASE_URL, and none of the other benchmarks'."""
-    if os.environ.get("BENCH_PUSH_DATABASE_URL"):
-        return os.environ["BENCH_PUSH_DATABASE_URL"]
-    shared = os.environ.get(
-        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dorffunk_bench"
-    )
-    parts = urlsplit(shared)
-    return parts._replace(path=parts.path.rstrip("/") + "_push").geturl()
-
+from harness import ChildProcess, bench_database_url, ensure_database  # noqa: E402
 
 from apps.notifications.vapid import new_key_pair  # noqa: E402
 
-BENCH_URL = bench_url()
+BENCH_URL = bench_database_url("push")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 REDIS_PREFIX = "dorffunk-bench-push"
 VAPID = new_key_pair()
@@ -114,8 +104,6 @@ os.environ.update(
     # here, never into the project's var/.
     STATIC_ROOT=str(Path(tempfile.gettempdir()) / "dorffunk-bench-push-static"),
 )
-
-from harness import ChildProcess, ensure_database  # noqa: E402
 
 from tests.notifications.push_receiver import bench_rule  # noqa: E402
 

@@ -16,13 +16,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-# Its own database, never DATABASE_URL: loading replaces every municipality.
-os.environ["DATABASE_URL"] = os.environ.get(
-    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dorffunk_bench"
-)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dorffunk.settings")
 
-from harness import ensure_database  # noqa: E402
+from harness import SHARED_DATABASE_URL, ensure_database  # noqa: E402
+
+# Its own database, never DATABASE_URL: loading replaces every municipality.
+os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", SHARED_DATABASE_URL)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dorffunk.settings")
 
 MUNICIPALITIES = 11_000
 CALLS = 2_000

@@ -58,19 +58,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from harness import HOST, ChildProcess, bench_database_url, ensure_database, free_port  # noqa: E402
 
-def bench_url() -> str:
-    """Its own database, never DATABASE_URL, and not the feed bench's."""
-    if os.environ.get("BENCH_CHAT_DATABASE_URL"):
-        return os.environ["BENCH_CHAT_DATABASE_URL"]
-    shared = os.environ.get(
-        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dorffunk_bench"
-    )
-    parts = urlsplit(shared)
-    return parts._replace(path=parts.path.rstrip("/") + "_chat").geturl()
-
-
-BENCH_URL = bench_url()
+BENCH_URL = bench_database_url("chat")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 REDIS_PREFIX = "dorffunk-bench-chat"
 os.environ["DATABASE_URL"] = BENCH_URL
@@ -80,7 +70,6 @@ os.environ["DEBUG"] = "0"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dorffunk.settings")
 
 import realtime_clients as clients  # noqa: E402
-from harness import HOST, ChildProcess, ensure_database, free_port  # noqa: E402
 
 USERS = 2_000
 MEMBERS = 500  # the group conversation: users 1..500 of the bench
